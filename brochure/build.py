@@ -1,0 +1,69 @@
+"""build(source, outdir, formats): read once, make each edition in memory, then write them all at once."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cover
+from .model import Publication
+from .output import write_outputs
+from .reader import read_publication
+from .render import render_html
+from .resources import FONTS, STYLES
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("pdf", "epub", "print")
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one build wrote, and the publication it came from."""
+
+    publication: Publication
+    paths: tuple[Path, ...]
+
+
+def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = ("pdf", "epub")) -> Built:
+    """Build the requested editions of one source into outdir (default dist/STEM)."""
+    pub = read_publication(source)
+    outdir = outdir or Path("dist") / pub.stem
+    files: dict[str, bytes] = {}
+    download_pdf = None
+    if "pdf" in formats:
+        download_pdf = _download_pdf(pub)
+        files[f"{pub.stem}.pdf"] = download_pdf
+    if "epub" in formats:
+        from .epub import write_epub
+
+        files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf))
+    return Built(pub, tuple(write_outputs(outdir, files)))
+
+
+def _download_pdf(pub: Publication) -> bytes:
+    from .pdf import write_download_pdf
+
+    return write_download_pdf(pub)
+
+
+def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
+    """The cover picture: from the PDF at hand, else from the cache, else by rendering the PDF once."""
+    cached = cover.cache_path(_cover_key(pub))
+    if cached.is_file():
+        return cached.read_bytes()
+    png = cover.rasterise_first_page(download_pdf or _download_pdf(pub))
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(png)
+    except OSError as err:
+        log.info("cover cache not written: %s", err)
+    return png
+
+
+def _cover_key(pub: Publication) -> str:
+    """Everything the cover's pixels depend on: the download HTML, its styles and the fonts."""
+    parts = [render_html(pub, "download")]
+    parts += [(STYLES / name).read_text(encoding="utf-8") for name in ("fonts.css", "tokens.css", "base.css", "pdf.css")]
+    parts += [f"{font.name}:{font.stat().st_size}" for font in sorted(FONTS.glob("*.ttf"))]
+    return "\n".join(parts)

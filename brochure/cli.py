@@ -1,0 +1,96 @@
+"""Command line: argument parsing and printing only. main(argv) -> exit status."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import BrochureError
+
+FORMAT_CHOICES = ("pdf", "epub", "print")
+
+
+class _Formatter(logging.Formatter):
+    """'warning: pml.md:12: message' on stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging(quiet: bool, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
+    # WeasyPrint reports CSS it ignores at WARNING; only its errors concern a user.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING if verbose else logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [name for name in names if name not in FORMAT_CHOICES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown) or value!r} (use {', '.join(FORMAT_CHOICES)})")
+    return names
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `brochure` command and its subcommands."""
+    top = argparse.ArgumentParser(prog="brochure", description="Build printable publications from Markdown.")
+    top.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    top.add_argument("-v", "--verbose", action="store_true", help="print more, WeasyPrint's warnings too")
+    sub = top.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build the editions of a publication")
+    build.add_argument("source", type=Path, help="the publication's Markdown file")
+    build.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM)")
+    build.add_argument("--format", type=_formats, default=("pdf", "epub"), help="comma-separated editions: pdf, epub, print (default: pdf,epub)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 bad input)."""
+    args = parser().parse_args(argv)
+    _setup_logging(args.quiet, args.verbose)
+    try:
+        return _run(args)
+    except BrochureError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        from .build import build
+
+        built = build(args.source, args.outdir, args.format)
+        if not args.quiet:
+            for path in built.paths:
+                print(path)
+        return 0
+    return 2
+
+
+def pdf_main(argv: list[str] | None = None) -> int:
+    """build_pdf.py SOURCE.md -o OUTDIR [--edition download|print]."""
+    entry = argparse.ArgumentParser(prog="build_pdf.py", description="Build a publication's PDF edition.")
+    entry.add_argument("source", help="the publication's Markdown file")
+    entry.add_argument("-o", "--outdir", help="output folder (default: dist/STEM)")
+    entry.add_argument("--edition", choices=("download", "print"), default="download", help="download PDF (default) or print edition")
+    args = entry.parse_args(argv)
+    forward = ["build", args.source, "--format", "print" if args.edition == "print" else "pdf"]
+    return main(forward + (["-o", args.outdir] if args.outdir else []))
+
+
+def epub_main(argv: list[str] | None = None) -> int:
+    """build_epub.py SOURCE.md -o OUTDIR."""
+    entry = argparse.ArgumentParser(prog="build_epub.py", description="Build a publication's EPUB edition.")
+    entry.add_argument("source", help="the publication's Markdown file")
+    entry.add_argument("-o", "--outdir", help="output folder (default: dist/STEM)")
+    args = entry.parse_args(argv)
+    return main(["build", args.source, "--format", "epub"] + (["-o", args.outdir] if args.outdir else []))

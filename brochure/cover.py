@@ -1,0 +1,44 @@
+"""The cover picture for the EPUB and the catalog: the PDF's cover page, rasterised, cached by content."""
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pypdfium2
+
+from .resources import PROJECT
+
+CACHE = PROJECT / ".cache" / "covers"
+COVER_WIDTH_PX = 1200
+THUMB_WIDTH_PX = 300
+
+
+def rasterise_first_page(pdf: bytes, width_px: int = COVER_WIDTH_PX) -> bytes:
+    """PNG of a PDF's first page at the given width (deterministic for the same PDF)."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        scale = width_px / page.get_width()
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def thumbnail(png: bytes, width_px: int = THUMB_WIDTH_PX) -> bytes:
+    """A smaller PNG for catalog listings."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    height = round(image.height * width_px / image.width)
+    out = io.BytesIO()
+    image.resize((width_px, height), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def cache_path(key_material: str) -> Path:
+    """Where the cover for a given cover HTML (and its styles) is kept between builds."""
+    return CACHE / (hashlib.sha256(key_material.encode()).hexdigest()[:32] + ".png")

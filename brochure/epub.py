@@ -1,0 +1,135 @@
+"""Publication → EPUB 3 with ebooklib: the only module that imports it; valid, accessible, reproducible."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+import zipfile
+
+from ebooklib import epub
+
+from . import templates
+from .errors import BrochureError
+from .model import Publication
+from .resources import STYLES
+
+EPUB_STYLES = ("tokens.css", "base.css", "epub.css")
+A11Y_FEATURES = ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "displayTransformability")
+
+
+def book_identifier(pub: Publication) -> str:
+    """A stable urn:uuid from the publisher's site and the publication id (never random)."""
+    namespace = pub.metadata.publisher.url or "urn:brochure"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{namespace}/publications/{pub.metadata.id}')}"
+
+
+def write_epub(pub: Publication, cover_png: bytes) -> bytes:
+    """The EPUB 3 edition as bytes: cover, body, back matter, nav + NCX, a11y metadata."""
+    book = _book(pub)
+    css = _stylesheets(pub, book)
+    cover_image = epub.EpubImage(uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png)
+    cover_image.properties = ["cover-image"]
+    book.add_item(cover_image)
+    for image in pub.images:
+        book.add_item(epub.EpubImage(file_name=image.src, media_type=_image_type(image.src), content=image.path.read_bytes()))
+    cover = _chapter(book, pub, "cover.xhtml", pub.strings["cover"], "epub_cover.xhtml", css)
+    body = _chapter(book, pub, "body.xhtml", pub.metadata.title, "epub_body.xhtml", css, body_html=pub.body_html.replace('href="#', 'href="body.xhtml#'))
+    back = _chapter(book, pub, "back.xhtml", pub.strings["back_cover"], "epub_back.xhtml", css)
+    book.toc = _toc(pub, back)
+    book.guide = [
+        {"type": "cover", "href": "cover.xhtml", "title": pub.strings["cover"]},
+        {"type": "toc", "href": "nav.xhtml", "title": pub.strings["contents"]},
+        {"type": "text", "href": "body.xhtml#start", "title": pub.strings["start_of_content"]},
+    ]
+    nav = epub.EpubNav(title=pub.strings["contents"])
+    nav.add_item(css[0])
+    book.add_item(nav)
+    book.add_item(epub.EpubNcx())
+    book.spine = [cover, nav, body, back]
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"epub3_landmark": True, "epub3_pages": False, "landmark_title": pub.strings["landmarks"],
+                                   "pages_title": pub.strings["page_list"], "mtime": _modified(pub), "play_order": {"enabled": False}})
+    return _repack(buffer.getvalue(), pub.metadata.date)
+
+
+def _book(pub: Publication) -> epub.EpubBook:
+    """The book and its package metadata (Dublin Core, dcterms, schema.org accessibility)."""
+    m = pub.metadata
+    book = epub.EpubBook()
+    book.set_identifier(book_identifier(pub))
+    book.set_title(m.title)
+    book.set_language(m.lang)
+    book.add_author(m.publisher.name or "Unknown publisher")
+    if m.publisher.name:
+        book.add_metadata("DC", "publisher", m.publisher.name)
+    book.add_metadata("DC", "date", m.date.isoformat())
+    if m.summary:
+        book.add_metadata("DC", "description", m.summary)
+    for keyword in m.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    book.add_metadata("DC", "rights", pub.strings["public_domain"])
+    for prop, value in _a11y(pub):
+        book.add_metadata(None, "meta", value, {"property": prop})
+    return book
+
+
+def _a11y(pub: Publication) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata: what the book offers and how it may be read."""
+    pairs = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"), ("schema:accessModeSufficient", "textual")]
+    pairs += [("schema:accessibilityFeature", feature) for feature in A11Y_FEATURES]
+    pairs += [("schema:accessibilityHazard", "none")]
+    pairs += [("schema:accessibilitySummary", "Structured with headings, a table of contents and landmarks; every image has a text alternative; no hazards.")]
+    return pairs
+
+
+def _stylesheets(pub: Publication, book: epub.EpubBook) -> list[epub.EpubItem]:
+    """The shared tokens and typography plus the EPUB rules, and the brand colour, as CSS items."""
+    items = [epub.EpubItem(uid="brand", file_name="styles/brand.css", media_type="text/css", content=templates.render("brand.css", brand=pub.brand).encode())]
+    items += [epub.EpubItem(uid=name.split(".")[0], file_name=f"styles/{name}", media_type="text/css", content=(STYLES / name).read_bytes()) for name in EPUB_STYLES]
+    for item in items:
+        book.add_item(item)
+    return items
+
+
+def _chapter(book: epub.EpubBook, pub: Publication, file_name: str, title: str, template: str, css: list[epub.EpubItem], **context: object) -> epub.EpubHtml:
+    """One XHTML document from a template; an empty result is an error, never a silent blank chapter."""
+    chapter = epub.EpubHtml(title=title, file_name=file_name, lang=pub.metadata.lang)
+    chapter.content = templates.render(template, pub=pub, **context)
+    for item in css:
+        chapter.add_item(item)
+    book.add_item(chapter)
+    if not chapter.get_content().strip():
+        raise BrochureError(f"EPUB chapter {file_name} came out empty (its HTML did not parse)")
+    return chapter
+
+
+def _toc(pub: Publication, back: epub.EpubHtml) -> list[epub.Link]:
+    """The table of contents: the question headings (never empty: an empty TOC makes an invalid nav)."""
+    links = [epub.Link(f"body.xhtml#{s.id}", s.title, s.id) for s in pub.sections if s.level == 2]
+    links.append(epub.Link(back.file_name, pub.strings["back_cover"], "back"))
+    return links
+
+
+def _modified(pub: Publication) -> dt.datetime:
+    """dcterms:modified from the publication date (ebooklib would stamp the local time as UTC)."""
+    return dt.datetime.combine(pub.metadata.date, dt.time(0, 0))
+
+
+def _image_type(name: str) -> str:
+    suffix = name.rsplit(".", 1)[-1].lower()
+    return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "svg": "image/svg+xml", "webp": "image/webp"}.get(suffix, "application/octet-stream")
+
+
+def _repack(data: bytes, date: dt.date) -> bytes:
+    """Rewrite the zip reproducibly: mimetype first and stored, fixed timestamps, entries in order."""
+    stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        ordered = ["mimetype"] + sorted(name for name in names if name != "mimetype")
+        for name in ordered:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name), compresslevel=9 if name != "mimetype" else None)
+    return out.getvalue()

@@ -1,0 +1,119 @@
+"""Split the YAML front matter off a source and validate it against one declared schema."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, SourceError
+
+log = logging.getLogger(__name__)
+
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front-matter key: its type, whether it is required, and what it means."""
+
+    kind: type
+    required: bool
+    doc: str
+
+
+SCHEMA: dict[str, Field] = {
+    "title": Field(str, True, "The publication's title, shown on the cover and in metadata."),
+    "lang": Field(str, True, "BCP 47 language of the text, e.g. en or es: hyphenation, quotes, template words."),
+    "subtitle": Field(str, False, "A line under the title on the cover."),
+    "summary": Field(str, False, "One or two sentences for metadata and the catalog."),
+    "id": Field(str, False, "Stable identifier (a slug); defaults to the file's stem. Drives dc:identifier."),
+    "date": Field(dt.date, False, "Publication or revision date (YYYY-MM-DD); defaults to SOURCE_DATE_EPOCH or 2000-01-01."),
+    "publication_number": Field(str, False, "e.g. 24-NS-1234; the back cover omits the line when absent."),
+    "keywords": Field(list, False, "Subject keywords for metadata and the catalog."),
+    "publisher": Field(str, False, "Overrides the agency name from brochure.yaml."),
+    "publisher_address": Field(list, False, "Overrides the contact address lines from brochure.yaml."),
+    "publisher_phone": Field(str, False, "Overrides the contact phone from brochure.yaml."),
+    "publisher_url": Field(str, False, "Overrides the agency website from brochure.yaml."),
+    "trim": Field(str, False, "Print trim: half-letter (5.5 x 8.5 in) or letter (8.5 x 11 in)."),
+}
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases (no expansion bombs)."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(None, None, "aliases are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def split(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int], str, int]:
+    """Return (front matter, line of each key, body, line number of the body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise SourceError("no front matter: the file must start with a '---' line", Location(path, 1))
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in (FENCE, "..."))
+    except StopIteration:
+        raise SourceError("front matter is not closed by a '---' line", Location(path, 1)) from None
+    data = _load_yaml("\n".join(lines[1:end]), path)
+    return data, _key_lines(lines[1:end]), "\n".join(lines[end + 1 :]), end + 2
+
+
+def _load_yaml(text: str, path: Path) -> dict[str, Any]:
+    """Parse the YAML block; errors name the file's own line."""
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 2 if mark else 1
+        raise SourceError(f"malformed front matter: {err.problem or err.context}", Location(path, line)) from None
+    except yaml.YAMLError as err:
+        raise SourceError(f"malformed front matter: {err}", Location(path, 1)) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SourceError("front matter must be a mapping of keys to values", Location(path, 2))
+    return data
+
+
+def validate(data: dict[str, Any], lines: dict[str, int], path: Path) -> dict[str, Any]:
+    """Check keys and types against SCHEMA; warn on unknown keys with the nearest known one."""
+    for key in sorted(data):
+        if key not in SCHEMA:
+            near = difflib.get_close_matches(str(key), SCHEMA, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            log.warning("%s: unknown front-matter key '%s'%s", Location(path, lines.get(key, 1)), key, hint)
+    for key, spec in SCHEMA.items():
+        if spec.required and not data.get(key):
+            raise SourceError(f"front matter is missing the required key '{key}'", Location(path, 1))
+        value = data.get(key)
+        if value is None:
+            continue
+        if spec.kind is dt.date and isinstance(value, dt.datetime):
+            value = data[key] = value.date()
+        if spec.kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = data[key] = str(value)
+        if not isinstance(value, spec.kind):
+            want = {str: "text", list: "a list", dt.date: "a date (YYYY-MM-DD)"}[spec.kind]
+            raise SourceError(f"front-matter key '{key}' must be {want}", Location(path, lines.get(key, 1)))
+        if spec.kind is list and not all(isinstance(item, (str, int, float)) for item in value):
+            raise SourceError(f"front-matter key '{key}' must be a list of text", Location(path, lines.get(key, 1)))
+    return {key: value for key, value in data.items() if key in SCHEMA}
+
+
+def _key_lines(front: list[str]) -> dict[str, int]:
+    """Map each top-level key to its line in the file (the front matter starts on line 2)."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(front, start=2):
+        match = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = number
+    return found

@@ -1,0 +1,209 @@
+"""Markdown → body HTML, headings and images, through Python-Markdown extensions and tree processors."""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree as etree
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import Location
+
+log = logging.getLogger(__name__)
+
+LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap> +|$)")
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "section", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "lang", "dir", "title", "role"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "ol": {"start", "type"},
+    "abbr": {"title"},
+}
+
+QUOTES = {
+    "en": {"left-single-quote": "&lsquo;", "right-single-quote": "&rsquo;", "left-double-quote": "&ldquo;", "right-double-quote": "&rdquo;"},
+    "es": {"left-single-quote": "&lsquo;", "right-single-quote": "&rsquo;", "left-double-quote": "&laquo;", "right-double-quote": "&raquo;"},
+}
+
+
+@dataclass
+class Found:
+    """What the tree processor collects while it walks the body."""
+
+    headings: list[tuple[str, str, int]] = field(default_factory=list)
+    images: list[tuple[str, str, bool]] = field(default_factory=list)
+    removed_html: list[str] = field(default_factory=list)
+
+
+def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Found]:
+    """Render a Markdown body to an HTML fragment; return it with the headings and images found."""
+    found = Found()
+    md = markdown.Markdown(
+        extensions=[
+            "tables", "footnotes", "attr_list", "def_list", "md_in_html", "sane_lists",
+            "smarty", "toc", _Collect(found),
+        ],
+        extension_configs={
+            "smarty": {"substitutions": QUOTES.get(lang.split("-")[0], QUOTES["en"])},
+            "toc": {"slugify": _slugify, "toc_depth": "2-6"},
+            "footnotes": {"BACKLINK_TITLE": "%d"},
+        },
+        output_format="xhtml",
+    )
+    html = md.convert(normalise_list_indent(body))
+    for item in found.removed_html:
+        log.warning("%s: removed unsafe HTML %s", Location(path, first_line + _line_of(body, item)), item)
+    return html, found
+
+
+def _slugify(value: str, separator: str) -> str:
+    """Heading ids: lower-case ASCII words joined by hyphens (stable, readable anchors)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[^\w]+", separator, text.lower()).strip(separator) or "section"
+
+
+def normalise_list_indent(text: str) -> str:
+    """Re-indent nested list items typed with 2 or 3 spaces (CommonMark) to Python-Markdown's 4."""
+    out: list[str] = []
+    stack: list[tuple[int, int]] = []  # (source content column, output content column) per open item
+    in_fence = False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_fence or not line.strip():
+            out.append(line if in_fence or not stack else line)
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        match = LIST_ITEM.match(line)
+        while stack and indent < stack[-1][0] and not (match and indent >= stack[-1][0]):
+            stack.pop()
+        if match:
+            depth_col = stack[-1][1] if stack else 0
+            if not stack and indent >= 4:
+                out.append(line)
+                continue
+            marker, gap = match.group("marker"), len(match.group("gap")) or 1
+            out.append(" " * depth_col + line[indent:])
+            stack.append((indent + len(marker) + gap, depth_col + 4))
+        elif stack:
+            out.append(" " * stack[-1][1] + line[min(indent, stack[-1][0]):])
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _line_of(body: str, item: str) -> int:
+    """0-based line of the body where a removed tag or attribute was typed, 0 when not found."""
+    match = re.match(r"<(\w+)(?: ([\w:-]+)='(.*)')?>$", item)
+    if not match:
+        return 0
+    tag, attribute, value = match.groups()
+    probes = [re.compile(re.escape(value))] if value else []
+    probes.append(re.compile(rf"<{tag}\b[^>]*{attribute or ''}", re.I))
+    lines = body.split("\n")
+    for probe in probes:
+        for number, line in enumerate(lines):
+            if probe.search(line):
+                return number
+    return 0
+
+
+class _Tags(HTMLParser):
+    """Lists the (tag, attribute) pairs of an HTML fragment, to tell what the sanitiser removed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.items.append(f"<{tag}>")
+        self.items.extend(f"<{tag} {name}={value!r}>" for name, value in attrs)
+
+
+def _tags(fragment: str) -> list[str]:
+    parser = _Tags()
+    parser.feed(fragment)
+    parser.close()
+    return parser.items
+
+
+def sanitise(html: str) -> tuple[str, list[str]]:
+    """Clean HTML with an allow-list; return the clean HTML and the tags and attributes removed."""
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        generic_attribute_prefixes={"aria-"},
+        attributes=ALLOWED_ATTRIBUTES,
+        filter_style_properties={"text-align"},
+        link_rel=None,
+        strip_comments=True,
+    )
+    removed = Counter(_tags(html)) - Counter(_tags(clean))
+    return clean, sorted(removed)
+
+
+class _Sanitise(Postprocessor):
+    """Runs the whole body, raw HTML the writer typed included, through the sanitiser."""
+
+    def __init__(self, md: markdown.Markdown, found: Found):
+        super().__init__(md)
+        self.found = found
+
+    def run(self, text: str) -> str:
+        clean, removed = sanitise(text)
+        self.found.removed_html.extend(removed)
+        return clean
+
+
+class _Walk(Treeprocessor):
+    """Collects headings and images, and marks external links."""
+
+    def __init__(self, md: markdown.Markdown, found: Found):
+        super().__init__(md)
+        self.found = found
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                text = "".join(element.itertext()).strip()
+                self.found.headings.append((element.get("id", ""), text, int(element.tag[1])))
+            elif element.tag == "img":
+                classes = (element.get("class") or "").split()
+                self.found.images.append((element.get("src", ""), element.get("alt", ""), "decorative" in classes))
+                if "decorative" in classes:
+                    element.set("alt", "")
+                    element.set("role", "presentation")
+            elif element.tag == "a" and re.match(r"(?i)https?:", element.get("href", "")):
+                element.set("class", ((element.get("class") or "") + " external").strip())
+
+
+class _Collect(Extension):
+    """Registers the sanitiser and the tree walker on a Markdown instance."""
+
+    def __init__(self, found: Found):
+        super().__init__()
+        self.found = found
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
+        md.postprocessors.register(_Sanitise(md, self.found), "brochure_sanitise", 25)
+        md.treeprocessors.register(_Walk(md, self.found), "brochure_walk", 0)

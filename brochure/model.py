@@ -1,0 +1,100 @@
+"""The publication as plain, frozen data: what every edition is made from (no PDF or EPUB details)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """The agency that publishes: its name, contact block and reuse notice."""
+
+    name: str
+    office: str = ""
+    parent: str = ""
+    contact_name: str = ""
+    address: tuple[str, ...] = ()
+    phone: str = ""
+    url: str = ""
+    order_url: str = ""
+
+
+@dataclass(frozen=True)
+class Brand:
+    """Colours of the agency band, once for screen (sRGB hex) and once for press (CMYK percentages)."""
+
+    colour_rgb: str = "#20558a"
+    colour_cmyk: tuple[float, float, float, float] = (90, 55, 10, 20)
+    ink_rgb: str = "#1a1a1a"
+    paper_rgb: str = "#ffffff"
+
+
+@dataclass(frozen=True)
+class PrintSpec:
+    """How the print edition is made: trim, printer profile, PDF/X flavour and suggested paper."""
+
+    trim: str = "half-letter"
+    profile: str = "offset"
+    pdfx: str = "pdf/x-4"
+    paper: str = "70 lb text, uncoated white"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Front matter, validated and with the project's defaults filled in."""
+
+    title: str
+    lang: str
+    id: str
+    date: dt.date
+    subtitle: str = ""
+    summary: str = ""
+    publication_number: str = ""
+    keywords: tuple[str, ...] = ()
+    publisher: Publisher = field(default_factory=lambda: Publisher(name=""))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the body: its anchor id, text, level (2 = question) and source line."""
+
+    id: str
+    title: str
+    level: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image the body references, resolved inside the publication folder."""
+
+    src: str
+    path: Path
+    alt: str
+    line: int
+    decorative: bool = False
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One publication: its source, metadata, body HTML (a fragment) and what the body refers to."""
+
+    source: Path
+    metadata: Metadata
+    body_html: str
+    sections: tuple[Section, ...]
+    images: tuple[Image, ...]
+    brand: Brand
+    print_spec: PrintSpec
+    strings: dict[str, str] = field(hash=False, compare=False, default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        """The publication's own folder: the only place its resources may come from."""
+        return self.source.parent
+
+    @property
+    def stem(self) -> str:
+        """The output name: outputs are STEM.pdf, STEM.epub."""
+        return self.source.stem

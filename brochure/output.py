@@ -1,0 +1,35 @@
+"""The only module that writes into the output folder: all files of a build land together, atomically."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import BrochureError
+
+
+def write_outputs(outdir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write each file to a temporary file beside its target, then rename all into place."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BrochureError(f"{outdir}: cannot create the output folder: {err.strerror}") from None
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in sorted(files.items()):
+            target = outdir / name
+            handle, temp = tempfile.mkstemp(dir=outdir, prefix=f".{name}.", suffix=".part")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temp, 0o644)
+            staged.append((Path(temp), target))
+        for temp, target in staged:
+            os.replace(temp, target)
+    except OSError as err:
+        raise BrochureError(f"{outdir}: cannot write the outputs: {err.strerror}") from None
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+    return [target for _, target in staged]

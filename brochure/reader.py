@@ -1,0 +1,122 @@
+"""read_publication(path) -> Publication: the only module that opens a source file."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from . import frontmatter, markup
+from .config import check_print_spec, find_config, load_config, strings_for
+from .errors import Location, ResourceError, SourceError
+from .model import Image, Metadata, Publication, Section
+from .resources import resolve_local
+
+
+
+def read_publication(path: Path | str) -> Publication:
+    """Read, validate and render one Markdown source into a Publication."""
+    path = Path(path).absolute()
+    text = _read_text(path)
+    data, key_lines, body, body_line = frontmatter.split(text, path)
+    data = frontmatter.validate(data, key_lines, path)
+    config = load_config(find_config(path.parent))
+    metadata = _metadata(data, path, config)
+    body_html, found = markup.render(body, metadata.lang, path, body_line)
+    images = tuple(_image(src, alt, decorative, path, body, body_line) for src, alt, decorative in found.images)
+    print_spec = config.print_spec
+    if "trim" in data:
+        print_spec = type(print_spec)(**{**print_spec.__dict__, "trim": data["trim"]})
+        check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
+    return Publication(
+        source=path,
+        metadata=metadata,
+        body_html=body_html,
+        sections=tuple(Section(i, t, lvl, _heading_line(t, body, body_line)) for i, t, lvl in found.headings),
+        images=images,
+        brand=config.brand,
+        print_spec=print_spec,
+        strings=strings_for(metadata.lang),
+    )
+
+
+def _read_text(path: Path) -> str:
+    """The source as text: UTF-8 (a BOM is dropped), LF line ends; a clear error otherwise."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("no such file", Location(path)) from None
+    except OSError as err:
+        raise SourceError(f"cannot read the file: {err.strerror}", Location(path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise SourceError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", Location(path, line)) from None
+    if "\x00" in text:
+        raise SourceError("NUL byte in the text", Location(path, text[: text.index("\x00")].count("\n") + 1))
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _metadata(data: dict, path: Path, config) -> Metadata:  # type: ignore[no-untyped-def]
+    """Fill the front matter's gaps from the project config and the file name."""
+    publisher = config.publisher
+    overrides = {"publisher": "name", "publisher_address": "address", "publisher_phone": "phone", "publisher_url": "url"}
+    changes = {field: data[key] for key, field in overrides.items() if key in data}
+    if "address" in changes:
+        changes["address"] = tuple(str(line) for line in changes["address"])
+    publisher = type(publisher)(**{**publisher.__dict__, **changes})
+    ident = str(data.get("id") or path.stem)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", ident):
+        raise SourceError(f"id '{ident}' must be lower-case letters, digits and hyphens", Location(path, 1))
+    lang = str(data["lang"])
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+        raise SourceError(f"lang '{lang}' is not a BCP 47 language tag", Location(path, 1))
+    return Metadata(
+        title=data["title"].strip(),
+        lang=lang,
+        id=ident,
+        date=data.get("date") or _default_date(),
+        subtitle=data.get("subtitle", ""),
+        summary=" ".join(str(data.get("summary", "")).split()),
+        publication_number=data.get("publication_number", ""),
+        keywords=tuple(str(k) for k in data.get("keywords", ())),
+        publisher=publisher,
+    )
+
+
+def _default_date() -> dt.date:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date: never today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date(2000, 1, 1)
+
+
+def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_line: int) -> Image:
+    """Resolve an image inside the publication folder; it must exist and have alt text."""
+    line = body_line + _ref_line(src, body)
+    where = Location(path, line)
+    resolved = resolve_local(src, path.parent, where, what="image")
+    if not resolved.is_file():
+        raise ResourceError(f"image '{src}' not found", where)
+    if not alt.strip() and not decorative:
+        raise SourceError(f"image '{src}' has no alt text (add it, or mark the image {{.decorative}})", where)
+    return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative)
+
+
+def _ref_line(src: str, body: str) -> int:
+    """0-based body line where an image is referenced."""
+    for number, line in enumerate(body.split("\n")):
+        if src in line:
+            return number
+    return 0
+
+
+def _heading_line(title: str, body: str, body_line: int) -> int:
+    """Source line of a heading (by its text), for messages."""
+    words = title.split()[:4]
+    for number, line in enumerate(body.split("\n")):
+        if line.lstrip().startswith("#") and all(word in line for word in words):
+            return body_line + number
+    return body_line

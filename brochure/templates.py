@@ -1,0 +1,47 @@
+"""The Jinja2 environment: strict undefined, autoescape on, and the few filters templates need."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import jinja2
+
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+}
+
+
+def month_year(date: dt.date, lang: str) -> str:
+    """'July 2023' in the publication's language (no locale database needed)."""
+    months = MONTHS.get(lang.split("-")[0], MONTHS["en"]).split()
+    return f"{months[date.month - 1]} {date.year}"
+
+
+def display_url(url: str) -> str:
+    """A URL as people read it: no scheme, no trailing slash."""
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+def cmyk_fraction(percent: float) -> str:
+    """A CMYK percentage as the 0–1 number device-cmyk() takes."""
+    return f"{percent / 100:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The one Jinja2 environment, loading brochure/templates."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("brochure", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(month_year=month_year, display_url=display_url, cmyk_fraction=cmyk_fraction)
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    """Render a template by name with the given context."""
+    return environment().get_template(template).render(**context)
