@@ -1,0 +1,44 @@
+# make        set everything up and build every edition of the PML publication into dist/
+# make test   run the whole test suite
+# make bench  speed and memory against pandoc
+# make lint   ruff and mypy
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+SYSTEM := $(VENV)/.system
+
+.PHONY: all setup build test bench lint clean
+.DEFAULT_GOAL := all
+
+all: build
+
+$(READY): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+$(SYSTEM): scripts/setup-system.sh $(wildcard scripts/setup-tools.sh) $(wildcard package-lock.json) | $(READY)
+	bash scripts/setup-system.sh
+	if [ -f scripts/setup-tools.sh ]; then bash scripts/setup-tools.sh; fi
+	touch $@
+
+setup: $(READY) $(SYSTEM)
+
+build: setup
+	$(BIN)/brochure build publications/pml/pml.md -o dist/pml
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+lint: setup
+	$(BIN)/ruff check brochure tests
+	$(BIN)/mypy brochure
+
+clean:
+	rm -rf dist .cache

