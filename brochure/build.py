@@ -1,6 +1,7 @@
 """build(source, outdir, formats): read once, make each edition in memory, then write them all at once."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from . import cover
 from .model import Publication
 from .output import write_outputs
 from .reader import read_publication
-from .render import render_html
+from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
 from .resources import FONTS, STYLES
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,16 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
     if "pdf" in formats:
         download_pdf = _download_pdf(pub)
         files[f"{pub.stem}.pdf"] = download_pdf
+    starts = None
+    if "print" in formats:
+        from .pdf import write_print_pdf
+
+        print_pdf, starts = write_print_pdf(pub)
+        files[f"{pub.stem}-print.pdf"] = print_pdf
     if "epub" in formats:
         from .epub import write_epub
 
-        files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf))
+        files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
     return Built(pub, tuple(write_outputs(outdir, files)))
 
 
@@ -61,9 +68,25 @@ def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
     return png
 
 
-def _cover_key(pub: Publication) -> str:
-    """Everything the cover's pixels depend on: the download HTML, its styles and the fonts."""
-    parts = [render_html(pub, "download")]
-    parts += [(STYLES / name).read_text(encoding="utf-8") for name in ("fonts.css", "tokens.css", "base.css", "pdf.css")]
+def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
+    """Where each print page begins (for the EPUB page list): cached, else from a print layout."""
+    cached = cover.cache_path("pages\n" + _cover_key(pub, "print")).with_suffix(".json")
+    if cached.is_file():
+        return tuple(json.loads(cached.read_text(encoding="utf-8")))
+    from .pdf import layout_print
+
+    starts = layout_print(pub)[1]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(starts), encoding="utf-8")
+    except OSError as err:
+        log.info("page cache not written: %s", err)
+    return starts
+
+
+def _cover_key(pub: Publication, edition: str = "download") -> str:
+    """Everything a layout depends on: the edition's HTML, its styles and the fonts."""
+    parts = [render_html(pub, edition)]
+    parts += [(STYLES / name).read_text(encoding="utf-8") for name in (PRINT_STYLES if edition == "print" else DOWNLOAD_STYLES)]
     parts += [f"{font.name}:{font.stat().st_size}" for font in sorted(FONTS.glob("*.ttf"))]
     return "\n".join(parts)

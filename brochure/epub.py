@@ -6,6 +6,7 @@ import io
 import uuid
 import zipfile
 
+import lxml.html
 from ebooklib import epub
 
 from . import templates
@@ -23,23 +24,28 @@ def book_identifier(pub: Publication) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{namespace}/publications/{pub.metadata.id}')}"
 
 
-def write_epub(pub: Publication, cover_png: bytes) -> bytes:
-    """The EPUB 3 edition as bytes: cover, body, back matter, nav + NCX, a11y metadata."""
-    book = _book(pub)
+def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None, ...] = ()) -> bytes:
+    """The EPUB 3 edition as bytes: cover, body, back matter, nav + NCX, a11y metadata.
+
+    page_starts[i] is the id of the element where print page i+1 begins (see pdf.page_starts): each gets a
+    page-break marker, so that the EPUB's page list matches the printed copy.
+    """
+    book = _book(pub, bool(page_starts))
+    markers = _page_markers(page_starts)
     css = _stylesheets(pub, book)
     cover_image = epub.EpubImage(uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png)
     cover_image.properties = ["cover-image"]
     book.add_item(cover_image)
     for image in pub.images:
         book.add_item(epub.EpubImage(file_name=image.src, media_type=_image_type(image.src), content=image.path.read_bytes()))
-    cover = _chapter(book, pub, "cover.xhtml", pub.strings["cover"], "epub_cover.xhtml", css)
-    body = _chapter(book, pub, "body.xhtml", pub.metadata.title, "epub_body.xhtml", css, body_html=pub.body_html.replace('href="#', 'href="body.xhtml#'))
-    back = _chapter(book, pub, "back.xhtml", pub.strings["back_cover"], "epub_back.xhtml", css)
+    cover = _chapter(book, pub, "cover.xhtml", pub.strings["cover"], "epub_cover.xhtml", css, markers)
+    body = _chapter(book, pub, "body.xhtml", pub.metadata.title, "epub_body.xhtml", css, markers, body_html=pub.body_html)
+    back = _chapter(book, pub, "back.xhtml", pub.strings["back_cover"], "epub_back.xhtml", css, markers)
     book.toc = _toc(pub, back)
     book.guide = [
         {"type": "cover", "href": "cover.xhtml", "title": pub.strings["cover"]},
         {"type": "toc", "href": "nav.xhtml", "title": pub.strings["contents"]},
-        {"type": "text", "href": "body.xhtml#start", "title": pub.strings["start_of_content"]},
+        {"type": "text", "href": "body.xhtml", "title": pub.strings["start_of_content"]},
     ]
     nav = epub.EpubNav(title=pub.strings["contents"])
     nav.add_item(css[0])
@@ -47,12 +53,12 @@ def write_epub(pub: Publication, cover_png: bytes) -> bytes:
     book.add_item(epub.EpubNcx())
     book.spine = [cover, nav, body, back]
     buffer = io.BytesIO()
-    epub.write_epub(buffer, book, {"epub3_landmark": True, "epub3_pages": False, "landmark_title": pub.strings["landmarks"],
+    epub.write_epub(buffer, book, {"epub3_landmark": True, "epub3_pages": bool(page_starts), "landmark_title": pub.strings["landmarks"],
                                    "pages_title": pub.strings["page_list"], "mtime": _modified(pub), "play_order": {"enabled": False}})
     return _repack(buffer.getvalue(), pub.metadata.date)
 
 
-def _book(pub: Publication) -> epub.EpubBook:
+def _book(pub: Publication, page_list: bool) -> epub.EpubBook:
     """The book and its package metadata (Dublin Core, dcterms, schema.org accessibility)."""
     m = pub.metadata
     book = epub.EpubBook()
@@ -68,15 +74,17 @@ def _book(pub: Publication) -> epub.EpubBook:
     for keyword in m.keywords:
         book.add_metadata("DC", "subject", keyword)
     book.add_metadata("DC", "rights", pub.strings["public_domain"])
-    for prop, value in _a11y(pub):
+    for prop, value in _a11y(pub, page_list):
         book.add_metadata(None, "meta", value, {"property": prop})
     return book
 
 
-def _a11y(pub: Publication) -> list[tuple[str, str]]:
+def _a11y(pub: Publication, page_list: bool) -> list[tuple[str, str]]:
     """EPUB Accessibility 1.1 metadata: what the book offers and how it may be read."""
     pairs = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"), ("schema:accessModeSufficient", "textual")]
-    pairs += [("schema:accessibilityFeature", feature) for feature in A11Y_FEATURES]
+    pairs += [("schema:accessibilityFeature", feature) for feature in A11Y_FEATURES + (("printPageNumbers", "pageNavigation") if page_list else ())]
+    if page_list:
+        pairs += [("pageBreakSource", f"{pub.metadata.title}, print edition ({pub.print_spec.trim}), {pub.metadata.date.isoformat()}")]
     pairs += [("schema:accessibilityHazard", "none")]
     pairs += [("schema:accessibilitySummary", "Structured with headings, a table of contents and landmarks; every image has a text alternative; no hazards.")]
     return pairs
@@ -91,16 +99,47 @@ def _stylesheets(pub: Publication, book: epub.EpubBook) -> list[epub.EpubItem]:
     return items
 
 
-def _chapter(book: epub.EpubBook, pub: Publication, file_name: str, title: str, template: str, css: list[epub.EpubItem], **context: object) -> epub.EpubHtml:
+def _chapter(book: epub.EpubBook, pub: Publication, file_name: str, title: str, template: str, css: list[epub.EpubItem],
+             markers: dict[str, list[int]], **context: object) -> epub.EpubHtml:
     """One XHTML document from a template; an empty result is an error, never a silent blank chapter."""
     chapter = epub.EpubHtml(title=title, file_name=file_name, lang=pub.metadata.lang)
-    chapter.content = templates.render(template, pub=pub, **context)
+    chapter.content = _mark_pages(templates.render(template, pub=pub, **context), markers, file_name)
     for item in css:
         chapter.add_item(item)
     book.add_item(chapter)
     if not chapter.get_content().strip():
         raise BrochureError(f"EPUB chapter {file_name} came out empty (its HTML did not parse)")
     return chapter
+
+
+def _page_markers(page_starts: tuple[str | None, ...]) -> dict[str, list[int]]:
+    """Which print pages begin at which element id; pages with no element of their own go to a lead-in."""
+    markers: dict[str, list[int]] = {}
+    for number, start in enumerate(page_starts, start=1):
+        if start is None or start == "toc-title":
+            start = "start" if number > 1 else "cover"
+        elif start.startswith("blank-"):
+            start = "back-cover"
+        markers.setdefault(start, []).append(number)
+    return markers
+
+
+def _mark_pages(html: str, markers: dict[str, list[int]], file_name: str) -> str:
+    """Insert page-break markers (epub:type pagebreak, role doc-pagebreak) where print pages begin."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for element in list(root.iter()):
+        anchor = element.attrib.pop("data-anchor", None) if isinstance(element.tag, str) else None
+        numbers = markers.get(anchor or element.get("id", ""))
+        if not numbers or not isinstance(element.tag, str):
+            continue
+        for number in reversed(numbers):
+            marker = lxml.html.Element("span", {"id": f"page-{number}", "role": "doc-pagebreak", "aria-label": str(number), "epub:type": "pagebreak"})
+            if element.tag in ("li", "section", "aside") or element.getparent() is None:
+                marker.tail, element.text = element.text, None
+                element.insert(0, marker)
+            else:
+                element.addprevious(marker)
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def _toc(pub: Publication, back: epub.EpubHtml) -> list[epub.Link]:

@@ -29,7 +29,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "dir", "title", "role"},
-    "a": {"href", "hreflang"},
+    "a": {"href", "hreflang", "data-url"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "scope", "style"},
@@ -183,6 +183,9 @@ class _Walk(Treeprocessor):
         self.found = found
 
     def run(self, root: etree.Element) -> None:
+        for number, block in enumerate(_blocks(root), start=1):
+            if not block.get("id"):
+                block.set("id", f"b{number}")
         for element in root.iter():
             if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 text = "".join(element.itertext()).strip()
@@ -195,6 +198,19 @@ class _Walk(Treeprocessor):
                     element.set("role", "presentation")
             elif element.tag == "a" and re.match(r"(?i)https?:", element.get("href", "")):
                 element.set("class", ((element.get("class") or "") + " external").strip())
+                shown = element.get("href", "").split("://", 1)[-1].rstrip("/")
+                if "".join(element.itertext()).strip().lower().rstrip("/") != shown.lower():
+                    element.set("data-url", shown)
+
+
+def _blocks(root: etree.Element) -> list[etree.Element]:
+    """Top-level blocks and list items: the places a printed page can begin (for the EPUB page list)."""
+    found = []
+    for child in root:
+        found.append(child)
+        if child.tag in ("ul", "ol"):
+            found.extend(child.iter("li"))
+    return found
 
 
 class _Collect(Extension):

@@ -13,12 +13,11 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .errors import ResourceError
 from .model import Publication
-from .render import render_html
+from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
 from .resources import STYLES, allowed_file
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_STYLES = ("fonts.css", "tokens.css", "base.css", "pdf.css")
 
 
 class SandboxFetcher(URLFetcher):
@@ -78,3 +77,29 @@ def write_download_pdf(pub: Publication) -> bytes:
         pdf_tags=True,
         pdf_identifier=pdf_identifier(pub, "download"),
     )
+
+
+def layout_print(pub: Publication) -> tuple[weasyprint.Document, tuple[str | None, ...]]:
+    """Lay out the print edition, padded to a multiple of 4 pages; return it with each page's first anchor."""
+    document = _document(render_html(pub, "print"), pub, PRINT_STYLES)
+    padding = -len(document.pages) % 4
+    if padding:
+        document = _document(render_html(pub, "print", blank_pages=padding), pub, PRINT_STYLES)
+    return document, page_starts(document)
+
+
+def page_starts(document: weasyprint.Document) -> tuple[str | None, ...]:
+    """For each page, the id of the first element that begins on it (None for a page with none)."""
+    seen: set[str] = set()
+    starts = []
+    for page in document.pages:
+        new = sorted((position[1], position[0], name) for name, position in page.anchors.items() if name not in seen)
+        seen.update(page.anchors)
+        starts.append(new[0][2] if new else None)
+    return tuple(starts)
+
+
+def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
+    """The print edition as bytes (trim, bleed, marks, CMYK), and where each of its pages begins."""
+    document, starts = layout_print(pub)
+    return document.write_pdf(pdf_identifier=pdf_identifier(pub, "print")), starts
