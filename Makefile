@@ -28,7 +28,7 @@ $(SYSTEM): scripts/setup-system.sh $(wildcard scripts/setup-tools.sh) $(wildcard
 setup: $(READY) $(SYSTEM)
 
 build: setup
-	$(BIN)/brochure build publications/pml/pml.md -o dist/pml --format pdf,epub,print
+	$(BIN)/brochure build publications -o dist
 
 test: setup
 	$(BIN)/python -m pytest

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import cover
 from .model import Publication
+from .listing import record
 from .output import write_outputs
 from .reader import read_publication
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
@@ -24,12 +25,13 @@ class Built:
 
     publication: Publication
     paths: tuple[Path, ...]
+    record: dict
 
 
-def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = ("pdf", "epub")) -> Built:
-    """Build the requested editions of one source into outdir (default dist/STEM)."""
+def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = ("pdf", "epub"), dist: Path | None = None) -> Built:
+    """Build the requested editions of one source into outdir (default dist/STEM; dist/ID inside a catalog)."""
     pub = read_publication(source)
-    outdir = outdir or Path("dist") / pub.stem
+    outdir = outdir or (dist / pub.metadata.id if dist else Path("dist") / pub.stem)
     files: dict[str, bytes] = {}
     download_pdf = None
     if "pdf" in formats:
@@ -40,12 +42,54 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         from .pdf import write_print_pdf
 
         print_pdf, starts = write_print_pdf(pub)
-        files[f"{pub.stem}-print.pdf"] = print_pdf
+        files.update(print_files(pub, print_pdf))
     if "epub" in formats:
         from .epub import write_epub
 
         files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
-    return Built(pub, tuple(write_outputs(outdir, files)))
+    pages = {name: _page_count(data) for name, data in files.items() if name.endswith(".pdf")}
+    if dist is not None:
+        files["cover.png"] = cover_png(pub, download_pdf)
+        files["cover-thumb.png"] = cover.thumbnail(files["cover.png"])
+    paths = tuple(write_outputs(outdir, files))
+    return Built(pub, paths, record(pub, outdir.name, files, pages))
+
+
+def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
+    """The print PDF, its imposed booklet and its job ticket; preflight must pass first."""
+    import tempfile
+
+    from . import press
+    from .config import TRIMS_IN
+    from .errors import PreflightError
+    from .preflight import preflight
+
+    with tempfile.TemporaryDirectory() as scratch:
+        candidate = Path(scratch) / f"{pub.stem}-print.pdf"
+        candidate.write_bytes(print_pdf)
+        report = preflight(candidate, saddle_stitch=True)
+    if not report.passed:
+        raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.failures)}")
+    ticket = press.job_ticket(
+        print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
+        pdfx_version=pub.print_spec.pdfx.upper().replace("PDF/X-", "PDF/X-"), trim_in=TRIMS_IN[pub.print_spec.trim],
+        bleed_in=0.125, paper=pub.print_spec.paper, file_name=f"{pub.stem}-print.pdf",
+    )
+    return {
+        f"{pub.stem}-print.pdf": print_pdf,
+        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf),
+        f"{pub.stem}-print.json": (json.dumps(ticket, indent=2, sort_keys=True) + "\n").encode(),
+    }
+
+
+def _page_count(pdf: bytes) -> int:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def _download_pdf(pub: Publication) -> bytes:

@@ -44,9 +44,13 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-v", "--verbose", action="store_true", help="print more, WeasyPrint's warnings too")
     sub = top.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build the editions of a publication")
-    build.add_argument("source", type=Path, help="the publication's Markdown file")
-    build.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM)")
-    build.add_argument("--format", type=_formats, default=("pdf", "epub"), help="comma-separated editions: pdf, epub, print (default: pdf,epub)")
+    build.add_argument("source", type=Path, help="a publication's Markdown file, or a folder of publications (publications/<id>/<id>.md)")
+    build.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM for a file, dist for a folder)")
+    build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (default: pdf,epub for a file, all for a folder)")
+    build.add_argument("-j", "--jobs", type=int, default=None, help="parallel builds for a folder (default: all cores)")
+    build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
+    check = sub.add_parser("preflight", help="check a print PDF as a print shop would", add_help=False)
+    check.add_argument("args", nargs=argparse.REMAINDER, help="FILE.pdf [--flat] [--min-ppi N]")
     return top
 
 
@@ -65,15 +69,67 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "preflight":
+        from .preflight import main as preflight_main
+
+        return preflight_main(args.args)
+    if args.command == "build" and args.source.is_dir():
+        return _build_folder(args)
     if args.command == "build":
         from .build import build
 
-        built = build(args.source, args.outdir, args.format)
+        built = build(args.source, args.outdir, args.format or ("pdf", "epub"))
         if not args.quiet:
             for path in built.paths:
                 print(path)
         return 0
     return 2
+
+
+def _build_folder(args: argparse.Namespace) -> int:
+    """Build every publication under a folder, then the catalog; one bad publication does not stop the rest."""
+    from . import batch
+
+    sources = batch.find_sources(args.source)
+    show = _progress(len(sources), args.quiet)
+    with show as report:
+        outcomes = batch.build_all(args.source, args.outdir or Path("dist"), args.jobs or batch.default_jobs(), args.force,
+                                   args.format or batch.ALL_FORMATS, progress=report)
+    failed = [o for o in outcomes if o.error]
+    for outcome in failed:
+        print(f"error: {outcome.error}", file=sys.stderr)
+    if not args.quiet:
+        built = sum(1 for o in outcomes if o.record and not o.skipped)
+        skipped = sum(1 for o in outcomes if o.skipped)
+        print(f"{built} built, {skipped} unchanged, {len(failed)} failed; catalog: {(args.outdir or Path('dist')) / 'index.html'}")
+    return 2 if failed else 0
+
+
+class _progress:
+    """A progress bar on a terminal, one line per publication otherwise, nothing with -q."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.total, self.quiet, self.bar = total, quiet, None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.quiet and sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("building", total=self.total)
+        return self.report
+
+    def report(self, outcome) -> None:  # type: ignore[no-untyped-def]
+        if self.bar is not None:
+            self.bar.advance(self.task)
+        elif not self.quiet:
+            state = "unchanged" if outcome.skipped else "failed" if outcome.error else "built"
+            print(f"{state}: {outcome.source}", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def pdf_main(argv: list[str] | None = None) -> int:

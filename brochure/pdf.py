@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 import logging
 import mimetypes
 from functools import cache
 from pathlib import Path
 
+import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -49,8 +52,9 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
-def _stylesheets(names: tuple[str, ...], fetcher: SandboxFetcher) -> list[weasyprint.CSS]:
-    return [weasyprint.CSS(filename=str(STYLES / name), url_fetcher=fetcher, font_config=_font_config()) for name in names]
+def _stylesheets(names: tuple[str, ...], fetcher: SandboxFetcher, profiles: dict) -> list[weasyprint.CSS]:
+    # One colour-profile dict shared by every CSS() and render(): otherwise @color-profile is silently lost.
+    return [weasyprint.CSS(filename=str(STYLES / name), url_fetcher=fetcher, font_config=_font_config(), color_profiles=profiles) for name in names]
 
 
 def pdf_identifier(pub: Publication, edition: str) -> bytes:
@@ -61,12 +65,16 @@ def pdf_identifier(pub: Publication, edition: str) -> bytes:
 def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprint.Document:
     """Lay out the HTML; a refused resource becomes a ResourceError naming it."""
     fetcher = SandboxFetcher(pub.folder)
+    profiles: dict = {}
     try:
-        return weasyprint.HTML(string=html, base_url=pub.folder.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=_stylesheets(styles, fetcher), font_config=_font_config(), pdf_tags=True
+        document = weasyprint.HTML(string=html, base_url=pub.folder.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), pdf_tags=True, color_profiles=profiles
         )
     except _Refused as refused:
         raise ResourceError(f"'{refused.url}' is outside the publication's folder and the project's assets") from None
+    stamp = f"{pub.metadata.date.isoformat()}T00:00:00+00:00"
+    document.metadata.created = document.metadata.modified = stamp
+    return document
 
 
 def write_download_pdf(pub: Publication) -> bytes:
@@ -100,6 +108,25 @@ def page_starts(document: weasyprint.Document) -> tuple[str | None, ...]:
 
 
 def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
-    """The print edition as bytes (trim, bleed, marks, CMYK), and where each of its pages begins."""
+    """The print edition as bytes (PDF/X, trim, bleed, marks, CMYK), and where each of its pages begins."""
+    from .press import finish_print_pdf
+
     document, starts = layout_print(pub)
-    return document.write_pdf(pdf_identifier=pdf_identifier(pub, "print")), starts
+    pdf = document.write_pdf(pdf_variant=pub.print_spec.pdfx, pdf_identifier=True, finisher=_stable_document_id(f"brochure:{pub.metadata.id}"))
+    return finish_print_pdf(pdf, BLEED_PT), starts
+
+
+BLEED_PT = 9.0  # 0.125 in
+_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stable_document_id(seed: str):  # type: ignore[no-untyped-def]
+    """A write_pdf finisher replacing WeasyPrint's random PDF/X xmpMM:DocumentID with uuid5(seed)."""
+    document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}".encode()
+
+    def finisher(document, pdf: pydyf.PDF) -> None:  # type: ignore[no-untyped-def]
+        for obj in pdf.objects:
+            if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
+                obj.stream = [_XMP_DOCUMENT_ID.sub(document_id, part) for part in obj.stream]
+
+    return finisher

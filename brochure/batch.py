@@ -1,0 +1,149 @@
+"""Build every publication under a folder: skip what has not changed, build the rest in parallel, then the catalog."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .errors import BrochureError
+from .resources import PACKAGE, STYLES
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".manifest.json"
+ALL_FORMATS = ("pdf", "epub", "print")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One publication's result: its catalog record when it built (or was current), else its error."""
+
+    source: str
+    record: dict | None
+    error: str = ""
+    skipped: bool = False
+
+
+def find_sources(folder: Path) -> list[Path]:
+    """The Markdown sources of a publications folder: publications/<id>/<name>.md, sorted."""
+    return sorted(path for path in folder.glob("*/*.md") if path.is_file())
+
+
+def fingerprint(source: Path, formats: tuple[str, ...], shared: str) -> str:
+    """A hash of everything one publication's outputs depend on: its folder, its config, and the shared assets."""
+    config = _config_path(source)
+    files = sorted(p for p in source.parent.rglob("*") if p.is_file()) + ([config] if config else [])
+    return _digest(files, f"{shared}|{','.join(formats)}")
+
+
+def shared_fingerprint() -> str:
+    """A hash of what every publication depends on: builder version, code, templates, strings, CSS, fonts."""
+    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return _digest(files + sorted(p for p in STYLES.rglob("*") if p.is_file()), __version__)
+
+
+def _digest(files: list[Path], salt: str) -> str:
+    digest = hashlib.sha256(salt.encode())
+    for path in files:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _config_path(source: Path) -> Path | None:
+    from .config import find_config
+
+    return find_config(source.parent)
+
+
+def build_one(source: Path, dist: Path, formats: tuple[str, ...]) -> Outcome:
+    """Build one publication into dist/<id>/ (runs in a worker process); errors come back as text."""
+    from .build import build
+
+    try:
+        built = build(source, None, formats, dist=dist)
+    except BrochureError as err:
+        return Outcome(str(source), None, str(err))
+    return Outcome(str(source), built.record)
+
+
+def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[str, ...] = ALL_FORMATS, progress=None) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    """Build what changed (or everything with force) with `jobs` processes; write the catalog; return outcomes."""
+    manifest = _read_manifest(dist)
+    sources = find_sources(folder)
+    shared = shared_fingerprint()
+    prints = {str(s): fingerprint(s, formats, shared) for s in sources}
+    todo = [s for s in sources if force or manifest.get(str(s), {}).get("hash") != prints[str(s)] or not _outputs_exist(dist, manifest[str(s)])]
+    outcomes = [Outcome(str(s), manifest[str(s)]["record"], skipped=True) for s in sources if s not in todo]
+    for outcome in outcomes:
+        _report(progress, outcome)
+    if todo:
+        outcomes += _run(todo, dist, jobs, formats, progress)
+    for outcome in outcomes:
+        if outcome.record is not None and not outcome.skipped:
+            manifest[outcome.source] = {"hash": prints[outcome.source], "record": outcome.record}
+    manifest = {key: value for key, value in manifest.items() if key in prints}
+    _write_catalog(dist, [o.record for o in outcomes if o.record], manifest)
+    return sorted(outcomes, key=lambda o: o.source)
+
+
+def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], progress) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    """Build the changed publications, in a process pool when there is more than one job."""
+    if jobs <= 1 or len(todo) == 1:
+        results = []
+        for source in todo:
+            results.append(build_one(source, dist, formats))
+            _report(progress, results[-1])
+        return results
+    results = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        futures = [pool.submit(build_one, source, dist, formats) for source in todo]
+        for future in as_completed(futures):
+            results.append(future.result())
+            _report(progress, results[-1])
+    return results
+
+
+def _report(progress, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
+    if progress is not None:
+        progress(outcome)
+
+
+def _outputs_exist(dist: Path, entry: dict) -> bool:
+    return all((dist / href).is_file() for href in entry.get("record", {}).get("files", []))
+
+
+def _read_manifest(dist: Path) -> dict:
+    try:
+        return json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_catalog(dist: Path, records: list[dict], manifest: dict) -> None:
+    """dist/index.html, dist/catalog.xml and the manifest, written together."""
+    from .listing import catalog_files
+
+    files = catalog_files(records)
+    files[MANIFEST] = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    from .output import write_outputs
+
+    write_outputs(dist, files)
+
+
+def default_jobs() -> int:
+    """All the machine's cores (as this process may use them)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+

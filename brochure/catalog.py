@@ -1,0 +1,319 @@
+"""The catalog of many publications, from plain data: a web page (dist/index.html) and an OPDS feed (dist/catalog.xml).
+
+Nothing here reads a publication or a PDF: the integrator measures the built files and hands over
+:class:`Catalog`. Output is deterministic: entries sorted by title then id, dates only from the data.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import Location, ResourceError
+from .resources import STYLES
+
+__all__ = [
+    "Edition",
+    "Entry",
+    "Catalog",
+    "DEFAULT_STRINGS",
+    "EDITION_KINDS",
+    "OPDS_ACQUISITION_TYPE",
+    "render_catalog_page",
+    "render_opds_feed",
+    "human_size",
+    "feed_id",
+]
+
+
+@dataclass(frozen=True)
+class Edition:
+    kind: str          # "pdf" (download), "print" (print PDF), "booklet", "epub"
+    href: str          # relative to dist/, e.g. "pml/pml.pdf"
+    media_type: str    # "application/pdf", "application/epub+zip"
+    size_bytes: int
+    pages: int | None  # page count for PDFs, None for EPUB
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str            # publication id, e.g. "pml"
+    urn: str           # stable identifier, e.g. "urn:uuid:…"
+    title: str
+    subtitle: str
+    summary: str
+    lang: str          # BCP 47, "en" / "es"
+    updated: datetime.date
+    publisher: str
+    cover_href: str    # e.g. "pml/cover.png" (full size)
+    thumbnail_href: str  # e.g. "pml/cover-thumb.png"
+    editions: tuple[Edition, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    title: str         # e.g. "Publication catalog"
+    publisher: str     # agency name (from config)
+    order_info: str    # how to order printed copies (text), from config
+    order_url: str     # may be ""
+    updated: datetime.date
+    entries: tuple[Entry, ...]
+
+
+# The order editions are listed in, on the page and in the feed.
+EDITION_KINDS: tuple[str, ...] = ("pdf", "print", "booklet", "epub")
+
+OPDS_ACQUISITION_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+
+# The page's own words. Keys are prefixed "catalog_" so they sit beside the other templates' words in
+# brochure/strings/<lang>.yaml without clashing. Placeholders in braces are filled by the page.
+DEFAULT_STRINGS: dict[str, str] = {
+    "catalog_lang": "en",  # BCP 47 tag of these words: the page's <html lang>
+    "catalog_skip_link": "Skip to main content",
+    "catalog_intro": "Free health publications to read online, download, print, or read on an e-reader.",
+    "catalog_search_region": "Find a publication",
+    "catalog_search_label": "Search by title",
+    "catalog_language": "Language",
+    "catalog_all_languages": "All languages",
+    "catalog_publications_heading": "Publications",
+    "catalog_results": "Showing {shown} of {total} publications",  # {shown} {total}
+    "catalog_no_results": "No publications match your search. Try fewer words or another language.",
+    "catalog_empty": "There are no publications in this catalog yet.",
+    "catalog_updated": "Updated",
+    "catalog_edition_pdf": "Download PDF",
+    "catalog_edition_print": "Print-ready PDF",
+    "catalog_edition_booklet": "Booklet PDF",
+    "catalog_edition_epub": "EPUB e-book",
+    "catalog_pages_one": "1 page",
+    "catalog_pages": "{pages} pages",  # {pages}
+    "catalog_decimal_separator": ".",
+    "catalog_order_heading": "Order printed copies",
+    "catalog_order_link": "Order printed copies online",
+    "catalog_opds": "Catalog feed for e-reader apps (OPDS)",
+}
+
+# Each language named in itself, for the language filter and the entries' language line.
+LANGUAGE_NAMES: dict[str, str] = {
+    "ar": "العربية",
+    "de": "Deutsch",
+    "en": "English",
+    "es": "Español",
+    "fr": "Français",
+    "ht": "Kreyòl ayisyen",
+    "it": "Italiano",
+    "ja": "日本語",
+    "ko": "한국어",
+    "pl": "Polski",
+    "pt": "Português",
+    "ru": "Русский",
+    "so": "Soomaali",
+    "tl": "Tagalog",
+    "vi": "Tiếng Việt",
+    "zh": "中文",
+    "zh-Hans": "简体中文",
+    "zh-Hant": "繁體中文",
+}
+_RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ps", "ur", "yi"})
+
+_CSS_PATH = STYLES / "catalog.css"
+
+# Characters XML 1.0 does not allow even escaped (C0 controls but tab/newline/return, surrogates,
+# U+FFFE/U+FFFF); HTML forbids the same controls. They are dropped from every value put in a template.
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Characters kept as they are in an href: URL syntax and percent escapes already there.
+_HREF_SAFE = "/:#?&=%@+~!$,;'()*[]"
+
+
+def human_size(size_bytes: int, decimal_separator: str = ".") -> str:
+    """A file size for people, in SI units: "980 B", "9.8 kB", "412 kB", "1.2 MB"."""
+    if size_bytes < 0:
+        raise ValueError(f"a file size can't be negative: {size_bytes}")
+    if size_bytes < 1000:
+        return f"{size_bytes} B"
+    value = float(size_bytes)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        text = f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
+        if float(text) < 1000 or unit == "TB":
+            return f"{text.replace('.', decimal_separator)} {unit}"
+    raise AssertionError("unreachable")
+
+
+def language_name(tag: str) -> str:
+    """The language's own name for a BCP 47 tag, or the tag itself when it is not known."""
+    if tag in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[tag]
+    return LANGUAGE_NAMES.get(tag.split("-")[0].lower(), tag)
+
+
+def image_type(href: str) -> str:
+    """The media type of a cover image from its file name (the covers are PNG unless named otherwise)."""
+    suffix = href.rsplit(".", 1)[-1].lower() if "." in href else ""
+    return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "svg": "image/svg+xml"}.get(
+        suffix, "image/png"
+    )
+
+
+def text_direction(tag: str) -> str:
+    """"rtl" for languages written right to left, else "ltr"."""
+    return "rtl" if tag.split("-")[0].lower() in _RTL_LANGUAGES else "ltr"
+
+
+def feed_id(catalog: Catalog) -> str:
+    """The feed's stable id: a name-based UUID of the publisher and catalog title (Catalog has no urn)."""
+    name = f"brochure-catalog:{catalog.publisher}:{catalog.title}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def rfc3339(day: datetime.date) -> str:
+    """Midnight UTC of a date (a datetime is reduced to its date: output never depends on the hour)."""
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _sort_key(entry: Entry) -> tuple[str, str, str]:
+    folded = unicodedata.normalize("NFKD", entry.title)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    return (folded, entry.title, entry.id)
+
+
+def _sorted_entries(catalog: Catalog) -> list[Entry]:
+    return sorted(catalog.entries, key=_sort_key)
+
+
+def _sorted_editions(entry: Entry) -> list[Edition]:
+    for edition in entry.editions:
+        if edition.kind not in EDITION_KINDS:
+            raise ValueError(
+                f"publication {entry.id!r}: unknown edition kind {edition.kind!r} "
+                f"(known: {', '.join(EDITION_KINDS)})"
+            )
+    return sorted(entry.editions, key=lambda e: (EDITION_KINDS.index(e.kind), e.href))
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, str):  # Markup too; re.sub returns a plain str, so Markup is wrapped again
+        cleaned = _INVALID_XML_CHARS.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
+def _href(value: str) -> str:
+    """An href with spaces and non-ASCII percent-encoded; escapes already present are kept."""
+    return quote(_INVALID_XML_CHARS.sub("", value), safe=_HREF_SAFE)
+
+
+@jinja2.pass_context
+def _filesize_filter(context: jinja2.runtime.Context, size_bytes: int) -> str:
+    strings = context.get("S") or DEFAULT_STRINGS
+    return human_size(size_bytes, strings["catalog_decimal_separator"])
+
+
+@jinja2.pass_context
+def _pagecount_filter(context: jinja2.runtime.Context, pages: int) -> str:
+    strings = context["S"]
+    if pages == 1:
+        return strings["catalog_pages_one"]
+    return _fill(strings, "catalog_pages", pages=pages)
+
+
+def _fill(strings: dict[str, str], key: str, **values: object) -> str:
+    try:
+        return strings[key].format(**values)
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(
+            f"catalog string {key!r} = {strings[key]!r} can't be filled with {sorted(values)}: {err}"
+        ) from err
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("brochure", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["filesize"] = _filesize_filter
+    env.filters["pagecount"] = _pagecount_filter
+    env.filters["href"] = _href
+    env.filters["rfc3339"] = rfc3339
+    env.filters["language_name"] = language_name
+    env.filters["dir"] = text_direction
+    env.filters["image_type"] = image_type
+    return env
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def _env() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return _ENV
+
+
+def _page_strings(strings: dict[str, str]) -> dict[str, str]:
+    """The page's words: the given ones, with DEFAULT_STRINGS for any catalog key that is missing."""
+    merged = dict(DEFAULT_STRINGS)
+    merged.update({k: v for k, v in strings.items() if k in DEFAULT_STRINGS})
+    # Fail early, naming the key, on a translation whose placeholders don't match.
+    _fill(merged, "catalog_results", shown=0, total=0)
+    _fill(merged, "catalog_pages", pages=2)
+    return merged
+
+
+def _stylesheet() -> Markup:
+    try:
+        css = _CSS_PATH.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ResourceError(f"the catalog stylesheet can't be read: {err}", Location(_CSS_PATH)) from err
+    if "</" in css:  # would end the <style> element early
+        raise ResourceError("the catalog stylesheet must not contain '</'", Location(_CSS_PATH))
+    return Markup(css.strip())
+
+
+def render_catalog_page(catalog: Catalog, strings: dict[str, str]) -> str:
+    """dist/index.html: the catalog as one self-contained page (stylesheet and filter script inline)."""
+    words = _page_strings(strings)
+    entries = [(entry, _sorted_editions(entry)) for entry in _sorted_entries(catalog)]
+    tags = sorted({entry.lang for entry in catalog.entries}, key=lambda t: (language_name(t).casefold(), t))
+    order_paragraphs = [p.strip() for p in re.split(r"\n\s*\n", catalog.order_info) if p.strip()]
+    total = len(entries)
+    return _env().get_template("catalog.html").render(
+        S=words,
+        catalog=catalog,
+        entries=entries,
+        languages=[{"tag": t, "name": language_name(t)} for t in tags],
+        order_paragraphs=order_paragraphs,
+        results_text=_fill(words, "catalog_results", shown=total, total=total),
+        css=_stylesheet(),
+    )
+
+
+def render_opds_feed(catalog: Catalog) -> str:
+    """dist/catalog.xml: an OPDS 1.2 acquisition feed with every publication and its open-access files."""
+    entries = []
+    for entry in _sorted_entries(catalog):
+        editions = _sorted_editions(entry)
+        # E-reader apps take the first acquisition they can open: offer the EPUB first.
+        editions.sort(key=lambda e: e.media_type != "application/epub+zip")
+        entries.append((entry, editions))
+    labels = {kind: DEFAULT_STRINGS[f"catalog_edition_{kind}"] for kind in EDITION_KINDS}
+    return _env().get_template("catalog.xml").render(
+        catalog=catalog,
+        feed_id=feed_id(catalog),
+        entries=entries,
+        labels=labels,
+        acquisition_type=OPDS_ACQUISITION_TYPE,
+    )

@@ -1,0 +1,52 @@
+"""Catalog records (plain dicts kept in the manifest) → the catalog page and OPDS feed files."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .catalog import Catalog, Edition, Entry, render_catalog_page, render_opds_feed
+from .config import find_config, load_config, strings_for
+
+MEDIA_TYPES = {"pdf": "application/pdf", "print": "application/pdf", "booklet": "application/pdf", "epub": "application/epub+zip"}
+
+
+def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]) -> dict:  # type: ignore[no-untyped-def]
+    """The catalog record of one built publication: what the listing shows, with hrefs relative to dist/."""
+    m = pub.metadata
+    kinds = {f"{pub.stem}.pdf": "pdf", f"{pub.stem}-print.pdf": "print", f"{pub.stem}-booklet.pdf": "booklet", f"{pub.stem}.epub": "epub"}
+    editions = [
+        {"kind": kind, "href": f"{outdir_name}/{name}", "media_type": MEDIA_TYPES[kind], "size_bytes": len(files[name]), "pages": pages.get(name)}
+        for name, kind in kinds.items() if name in files
+    ]
+    from .epub import book_identifier
+
+    return {
+        "id": m.id, "urn": book_identifier(pub), "title": m.title, "subtitle": m.subtitle, "summary": m.summary,
+        "lang": m.lang, "updated": m.date.isoformat(), "publisher": m.publisher.name,
+        "order_url": m.publisher.order_url, "source": str(pub.source),
+        "cover_href": f"{outdir_name}/cover.png", "thumbnail_href": f"{outdir_name}/cover-thumb.png",
+        "editions": editions, "files": sorted(f"{outdir_name}/{name}" for name in files),
+    }
+
+
+def catalog_files(records: list[dict]) -> dict[str, bytes]:
+    """index.html and catalog.xml for the given records (sorted, dated from the newest publication)."""
+    entries = tuple(_entry(r) for r in sorted(records, key=lambda r: (r["title"], r["id"])))
+    config = load_config(find_config(Path(records[0]["source"]).parent)) if records else load_config(None)
+    updated = max((e.updated for e in entries), default=dt.date(2000, 1, 1))
+    publisher = config.publisher.name or "Publications"
+    catalog = Catalog(
+        title=f"{publisher}: publications", publisher=publisher,
+        order_info=f"Printed copies are free. Order them from {config.publisher.order_url}." if config.publisher.order_url else "",
+        order_url=config.publisher.order_url, updated=updated, entries=entries,
+    )
+    return {"index.html": render_catalog_page(catalog, strings_for("en")).encode(), "catalog.xml": render_opds_feed(catalog).encode()}
+
+
+def _entry(r: dict) -> Entry:
+    return Entry(
+        id=r["id"], urn=r["urn"], title=r["title"], subtitle=r["subtitle"], summary=r["summary"], lang=r["lang"],
+        updated=dt.date.fromisoformat(r["updated"]), publisher=r["publisher"], cover_href=r["cover_href"],
+        thumbnail_href=r["thumbnail_href"],
+        editions=tuple(Edition(e["kind"], e["href"], e["media_type"], e["size_bytes"], e["pages"]) for e in r["editions"]),
+    )

@@ -1,0 +1,213 @@
+"""Print production: saddle-stitch imposition, CMYK crop marks and the print shop's job ticket."""
+from __future__ import annotations
+
+import hashlib
+import io
+from decimal import Decimal
+
+import pikepdf
+from pikepdf import Name
+
+from .errors import BrochureError
+
+POINTS_PER_INCH = 72
+LETTER_LANDSCAPE_PT = (792, 612)
+BINDINGS = ("saddle-stitch", "flat")
+_RGB_OPERATORS = {"rg": "k", "RG": "K"}
+
+
+def saddle_stitch_order(page_count: int) -> list[tuple[int, int]]:
+    """Return (left, right) 1-based page numbers for each sheet side, outer sheet front first."""
+    if page_count <= 0 or page_count % 4:
+        raise ValueError(f"saddle stitch needs a page count that is a multiple of 4, got {page_count}")
+    order = []
+    for side in range(page_count // 2):
+        low, high = side + 1, page_count - side
+        order.append((high, low) if side % 2 == 0 else (low, high))
+    return order
+
+
+def impose_booklet(print_pdf: bytes, sheet_size_pt: tuple[float, float] = LETTER_LANDSCAPE_PT) -> bytes:
+    """Place the print PDF's trimmed pages 2-up on landscape sheets in saddle-stitch order."""
+    source = _open(print_pdf)
+    order = _booklet_order(len(source.pages))
+    trim = _common_trim(source)
+    sheet_w, sheet_h = sheet_size_pt
+    if trim[0] * 2 > sheet_w + 0.01 or trim[1] > sheet_h + 0.01:
+        raise BrochureError(
+            f"trim {_fmt_pt(trim)} does not fit 2-up on a {_fmt_pt(sheet_size_pt)} sheet")
+    out = pikepdf.new()
+    forms = [out.copy_foreign(page.as_form_xobject()) for page in source.pages]
+    for left, right in order:
+        _add_sheet_side(out, sheet_size_pt, trim, forms[left - 1], forms[right - 1])
+    _copy_catalog_extras(source, out)
+    return _save(out, print_pdf)
+
+
+def finish_print_pdf(pdf: bytes, bleed_pt: float) -> bytes:
+    """Crop marks to K-only, and every BleedBox exactly `bleed_pt` beyond the TrimBox (marks stay outside it)."""
+    doc = _open(rgb_black_to_k(pdf))
+    for page in doc.pages:
+        x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
+        page.obj.BleedBox = pikepdf.Array([x0 - bleed_pt, y0 - bleed_pt, x1 + bleed_pt, y1 + bleed_pt])
+    return _save(doc, pdf)
+
+
+def rgb_black_to_k(pdf: bytes) -> bytes:
+    """Rewrite DeviceRGB grey colour operators (r = g = b, e.g. WeasyPrint's crop marks) as K-only CMYK."""
+    doc = _open(pdf)
+    seen: set[tuple[int, int]] = set()
+    for page in doc.pages:
+        data = _grey_to_k(page.obj)
+        if data is not None:
+            page.obj.Contents = doc.make_stream(data)
+        _rewrite_forms(page.obj.get(Name.Resources), seen)
+    return _save(doc, pdf)
+
+
+def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdfx_version: str,
+               trim_in: tuple[float, float], bleed_in: float, paper: str,
+               file_name: str | None = None) -> dict:
+    """Describe the print job for the shop as a JSON-able dict (writes nothing)."""
+    if binding not in BINDINGS:
+        raise ValueError(f"binding must be one of {', '.join(BINDINGS)}, got {binding!r}")
+    return {
+        "title": title,
+        "id": publication_id,
+        "file": file_name or f"{publication_id}-print.pdf",
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "bytes": len(pdf),
+        "pages": len(_open(pdf).pages),
+        "trim": {"in": list(trim_in), "pt": [_to_pt(v) for v in trim_in]},
+        "bleed": {"in": bleed_in, "pt": _to_pt(bleed_in)},
+        "binding": binding,
+        "colour": "CMYK 4/4",
+        "pdfx": pdfx_version,
+        "paper": paper,
+        "layout": "single pages in reading order, cover included",
+    }
+
+
+def _open(pdf: bytes) -> pikepdf.Pdf:
+    """Open PDF bytes or raise a BrochureError."""
+    try:
+        return pikepdf.open(io.BytesIO(pdf))
+    except pikepdf.PdfError as exc:
+        raise BrochureError(f"not a readable PDF: {exc}") from exc
+
+
+def _booklet_order(page_count: int) -> list[tuple[int, int]]:
+    """Saddle-stitch order as a user error (not ValueError) for a bad page count."""
+    try:
+        return saddle_stitch_order(page_count)
+    except ValueError as exc:
+        raise BrochureError(f"cannot impose booklet: {exc}") from exc
+
+
+def _box(page: pikepdf.Page, key: str) -> tuple[float, float, float, float]:
+    """A page box as normalised (x0, y0, x1, y1) floats."""
+    x0, y0, x1, y1 = (float(v) for v in getattr(page, key))
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _trim_size(page: pikepdf.Page) -> tuple[float, float]:
+    """Width and height of the page's TrimBox (falls back to CropBox/MediaBox)."""
+    x0, y0, x1, y1 = _box(page, "trimbox")
+    return x1 - x0, y1 - y0
+
+
+def _common_trim(pdf: pikepdf.Pdf) -> tuple[float, float]:
+    """The trim size shared by every page, or BrochureError naming the first page that differs."""
+    first = _trim_size(pdf.pages[0])
+    for number, page in enumerate(pdf.pages, start=1):
+        size = _trim_size(page)
+        if abs(size[0] - first[0]) > 0.01 or abs(size[1] - first[1]) > 0.01:
+            raise BrochureError(f"cannot impose booklet: page {number} trim {_fmt_pt(size)} "
+                                f"differs from page 1 ({_fmt_pt(first)})")
+    return first
+
+
+def _fmt_pt(size: tuple[float, float]) -> str:
+    """Format a size in points as 'W×H pt'."""
+    return f"{size[0]:g}×{size[1]:g} pt"
+
+
+def _to_pt(inches: float) -> float:
+    """Inches to points, rounded to 1/1000 pt."""
+    return round(inches * POINTS_PER_INCH, 3)
+
+
+def _add_sheet_side(out: pikepdf.Pdf, sheet: tuple[float, float], trim: tuple[float, float],
+                    left: pikepdf.Object, right: pikepdf.Object) -> None:
+    """Append one sheet side with two trimmed pages meeting at the spine."""
+    sheet_w, sheet_h = sheet
+    trim_w, trim_h = trim
+    spine, bottom = sheet_w / 2, (sheet_h - trim_h) / 2
+    page = out.add_blank_page(page_size=sheet)
+    spread = pikepdf.Array([spine - trim_w, bottom, spine + trim_w, bottom + trim_h])
+    page.obj.TrimBox = spread
+    page.obj.BleedBox = spread
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(L=left, R=right))
+    content = b"".join((
+        page.calc_form_xobject_placement(left, Name.L, pikepdf.Rectangle(spine - trim_w, bottom, spine, bottom + trim_h)),
+        page.calc_form_xobject_placement(right, Name.R, pikepdf.Rectangle(spine, bottom, spine + trim_w, bottom + trim_h)),
+    ))
+    page.obj.Contents = out.make_stream(content)
+
+
+def _copy_catalog_extras(source: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
+    """Carry the output intent and the title over to the imposed file."""
+    if Name.OutputIntents in source.Root:
+        intents = source.make_indirect(source.Root.OutputIntents)
+        out.Root.OutputIntents = out.copy_foreign(intents)
+    title = source.docinfo.get(Name.Title)
+    if title is not None:
+        out.docinfo[Name.Title] = pikepdf.String(str(title))
+
+
+def _save(doc: pikepdf.Pdf, seed: bytes) -> bytes:
+    """Save deterministically with an /ID derived from the seed bytes' hash."""
+    file_id = pikepdf.String(hashlib.sha256(seed).digest()[:16])
+    doc.trailer.ID = pikepdf.Array([file_id, file_id])
+    buffer = io.BytesIO()
+    doc.save(buffer, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return buffer.getvalue()
+
+
+def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> None:
+    """Rewrite RGB greys in every Form XObject reachable from a resource dictionary."""
+    xobjects = resources.get(Name.XObject) if resources is not None else None
+    if xobjects is None:
+        return
+    for _, xobject in xobjects.items():
+        if xobject.get(Name.Subtype) != Name.Form or xobject.objgen in seen:
+            continue
+        seen.add(xobject.objgen)
+        data = _grey_to_k(xobject)
+        if data is not None:
+            xobject.write(data)
+        _rewrite_forms(xobject.get(Name.Resources), seen)
+
+
+def _grey_to_k(owner: pikepdf.Object) -> bytes | None:
+    """Content of a page or form with `g g g rg`/`RG` as `0 0 0 1-g k`/`K`, or None if unchanged."""
+    changed = False
+    rewritten = []
+    for instruction in pikepdf.parse_content_stream(owner):
+        black = _rgb_grey_level(instruction)
+        if black is None:
+            rewritten.append(instruction)
+        else:
+            operator = pikepdf.Operator(_RGB_OPERATORS[str(instruction.operator)])
+            rewritten.append(([0, 0, 0, black], operator))
+            changed = True
+    return pikepdf.unparse_content_stream(rewritten) if changed else None
+
+
+def _rgb_grey_level(instruction) -> Decimal | None:
+    """The K level (1 - grey) of an `rg`/`RG` instruction whose three values are equal, else None."""
+    if str(instruction.operator) not in _RGB_OPERATORS or len(instruction.operands) != 3:
+        return None
+    levels = {Decimal(str(value)) for value in instruction.operands}
+    return 1 - levels.pop() if len(levels) == 1 else None

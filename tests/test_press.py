@@ -1,0 +1,226 @@
+"""Imposition, CMYK marks, job ticket and the PDF/X-4 recipe (brochure.press, tests/fixtures/press)."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import json
+import uuid
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+from brochure import press
+from brochure.errors import BrochureError
+
+HERE = Path(__file__).parent
+SHEET = (792, 612)
+
+
+def _load_make_sample():
+    """Import tests/fixtures/press/make_sample.py (tests/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("make_sample", HERE / "fixtures" / "press" / "make_sample.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_sample = _load_make_sample()
+
+
+@pytest.fixture(scope="module")
+def raw_pdf() -> bytes:
+    """WeasyPrint's PDF/X-4 output before the crop-mark colour fix."""
+    return make_sample.make_print_pdf(8, fix_marks=False)
+
+
+@pytest.fixture(scope="module")
+def print_pdf(raw_pdf) -> bytes:
+    """The 8-page sample print PDF (bleed, crop + cross marks, CMYK only)."""
+    return press.rgb_black_to_k(raw_pdf)
+
+
+@pytest.fixture(scope="module")
+def imposed(print_pdf) -> bytes:
+    """The sample imposed 2-up for saddle stitch."""
+    return press.impose_booklet(print_pdf)
+
+
+def _half_texts(pdf: bytes) -> list[tuple[str, str]]:
+    """(left half, right half) text of each sheet side, via pdfium's bounded text extraction."""
+    document = pdfium.PdfDocument(pdf)
+    sides = []
+    for index in range(len(document)):
+        page = document[index]
+        width, height = page.get_size()
+        text = page.get_textpage()
+        left = text.get_text_bounded(0, 0, width / 2, height).strip()
+        right = text.get_text_bounded(width / 2, 0, width, height).strip()
+        sides.append((left, right))
+    return sides
+
+
+def _operators(content_owner) -> set[str]:
+    """The set of content stream operators of a page or form."""
+    return {str(instruction.operator) for instruction in pikepdf.parse_content_stream(content_owner)}
+
+
+@pytest.mark.parametrize("count, expected", [
+    (4, [(4, 1), (2, 3)]),
+    (8, [(8, 1), (2, 7), (6, 3), (4, 5)]),
+    (12, [(12, 1), (2, 11), (10, 3), (4, 9), (8, 5), (6, 7)]),
+])
+def test_saddle_stitch_order(count, expected):
+    assert press.saddle_stitch_order(count) == expected
+
+
+def test_saddle_stitch_order_uses_every_page_once():
+    order = press.saddle_stitch_order(16)
+    assert sorted(page for side in order for page in side) == list(range(1, 17))
+
+
+@pytest.mark.parametrize("count", [6, 0, 2])
+def test_saddle_stitch_order_rejects_other_counts(count):
+    with pytest.raises(ValueError, match="multiple of 4"):
+        press.saddle_stitch_order(count)
+
+
+def test_sample_has_bleed_and_marks(print_pdf):
+    pdf = pikepdf.open(io.BytesIO(print_pdf))
+    page = pdf.pages[0]
+    assert [float(v) for v in page.TrimBox] == [0, 0, 396, 612]
+    assert [float(v) for v in page.MediaBox] == [-9, -9, 405, 621]
+
+
+def test_imposed_sheet_sides_read_in_saddle_stitch_order(imposed):
+    assert _half_texts(imposed) == [("8", "1"), ("2", "7"), ("6", "3"), ("4", "5")]
+
+
+def test_imposed_sheets_are_letter_landscape_with_spread_trim(imposed):
+    pdf = pikepdf.open(io.BytesIO(imposed))
+    assert len(pdf.pages) == 4
+    for page in pdf.pages:
+        assert [float(v) for v in page.MediaBox] == [0, 0, *SHEET]
+        assert [float(v) for v in page.TrimBox] == [0, 0, 792, 612]
+
+
+def test_imposition_clips_each_page_to_its_trim(print_pdf, imposed):
+    """Page 8's cross mark would sit just right of the spine, mid-height, if not clipped."""
+    scale = 4
+    sheet = pdfium.PdfDocument(imposed)[0].render(scale=scale).to_pil().convert("L")
+    spine_strip = sheet.crop((396 * scale + 1, 300 * scale, 405 * scale, 312 * scale))
+    assert spine_strip.getextrema()[0] > 250  # all white: no marks crossed the spine
+    source = pdfium.PdfDocument(print_pdf)[7].render(scale=scale).to_pil().convert("L")
+    # In the unclipped page the same mark exists (right bleed, mid-height): the check above can fail.
+    mark_strip = source.crop((405 * scale + 1, 306 * scale, 414 * scale, 318 * scale))
+    assert mark_strip.getextrema()[0] < 128
+
+
+def test_imposition_centres_a_short_trim_vertically(print_pdf):
+    imposed = press.impose_booklet(print_pdf, sheet_size_pt=(800, 700))
+    pdf = pikepdf.open(io.BytesIO(imposed))
+    assert [float(v) for v in pdf.pages[0].TrimBox] == [4, 44, 796, 656]
+
+
+def test_imposition_is_deterministic_with_id_from_input(print_pdf, imposed):
+    assert press.impose_booklet(print_pdf) == imposed
+    pdf = pikepdf.open(io.BytesIO(imposed))
+    assert bytes(pdf.trailer.ID[0]) == hashlib.sha256(print_pdf).digest()[:16]
+
+
+def test_imposition_keeps_output_intent(imposed):
+    pdf = pikepdf.open(io.BytesIO(imposed))
+    assert pdf.Root.OutputIntents[0].S == pikepdf.Name.GTS_PDFX
+
+
+def test_imposition_rejects_page_count_not_multiple_of_4(print_pdf):
+    pdf = pikepdf.open(io.BytesIO(print_pdf))
+    del pdf.pages[6:]
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    with pytest.raises(BrochureError, match="multiple of 4"):
+        press.impose_booklet(buffer.getvalue())
+
+
+def test_imposition_rejects_trim_wider_than_half_sheet(print_pdf):
+    with pytest.raises(BrochureError, match="does not fit"):
+        press.impose_booklet(print_pdf, sheet_size_pt=(612, 792))
+
+
+def test_impose_rejects_non_pdf():
+    with pytest.raises(BrochureError, match="not a readable PDF"):
+        press.impose_booklet(b"hello, not a pdf")
+
+
+def test_weasyprint_marks_are_rgb_and_fix_makes_them_k(raw_pdf, print_pdf):
+    raw = pikepdf.open(io.BytesIO(raw_pdf))
+    assert {"rg", "RG"} <= _operators(raw.pages[0].Resources.XObject.x0)
+    fixed = pikepdf.open(io.BytesIO(print_pdf))
+    for page in fixed.pages:
+        assert not {"rg", "RG"} & _operators(page)
+    marks = fixed.pages[0].Resources.XObject.x0
+    assert not {"rg", "RG"} & _operators(marks)
+    assert {"k", "K"} <= _operators(marks)
+    assert press.rgb_black_to_k(raw_pdf) == print_pdf
+
+
+def test_rgb_black_to_k_leaves_colours_alone():
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    page.obj.Contents = pdf.make_stream(b"1 0 0 rg 0.5 0.5 0.5 RG 0 0 10 10 re f")
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    fixed = pikepdf.open(io.BytesIO(press.rgb_black_to_k(buffer.getvalue())))
+    instructions = [(list(map(float, i.operands)), str(i.operator))
+                    for i in pikepdf.parse_content_stream(fixed.pages[0])]
+    assert ([1.0, 0.0, 0.0], "rg") in instructions
+    assert ([0.0, 0.0, 0.0, 0.5], "K") in instructions
+
+
+def test_pdfx4_recipe_is_byte_identical_across_runs(raw_pdf):
+    assert make_sample.make_print_pdf(8, fix_marks=False) == raw_pdf
+
+
+def test_pdfx4_recipe_writes_identity_intent_boxes_and_stable_document_id(raw_pdf):
+    pdf = pikepdf.open(io.BytesIO(raw_pdf))
+    xmp = pdf.Root.Metadata.read_bytes()
+    assert b"<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in xmp
+    expected = uuid.uuid5(uuid.NAMESPACE_URL, "press-sample-8")
+    assert f"xmp.did:{expected}".encode() in xmp
+    intent = pdf.Root.OutputIntents[0]
+    assert intent.S == pikepdf.Name.GTS_PDFX and intent.DestOutputProfile.N == 4
+    assert str(intent.OutputConditionIdentifier) == "CGATS TR 006"
+    assert all("/TrimBox" in page.obj and "/BleedBox" in page.obj for page in pdf.pages)
+    assert pdf.pdf_version == "1.6"
+
+
+def test_job_ticket_matches_pdf(print_pdf):
+    ticket = press.job_ticket(
+        print_pdf, title="Progressive Multifocal Leukoencephalopathy", publication_id="pml",
+        binding="saddle-stitch", pdfx_version="PDF/X-4", trim_in=(5.5, 8.5), bleed_in=0.125,
+        paper="80 lb text, matte")
+    assert ticket["pages"] == 8
+    assert ticket["sha256"] == hashlib.sha256(print_pdf).hexdigest()
+    assert ticket["bytes"] == len(print_pdf)
+    assert ticket["trim"] == {"in": [5.5, 8.5], "pt": [396.0, 612.0]}
+    assert ticket["bleed"] == {"in": 0.125, "pt": 9.0}
+    assert ticket["colour"] == "CMYK 4/4" and ticket["binding"] == "saddle-stitch"
+    assert ticket["file"] == "pml-print.pdf"
+    assert json.loads(json.dumps(ticket)) == ticket
+
+
+def test_job_ticket_rejects_unknown_binding(print_pdf):
+    with pytest.raises(ValueError, match="binding"):
+        press.job_ticket(print_pdf, title="t", publication_id="p", binding="spiral",
+                         pdfx_version="PDF/X-4", trim_in=(5.5, 8.5), bleed_in=0.125, paper="p")
+
+
+def test_imposition_rejects_mixed_trim_sizes(print_pdf):
+    pdf = pikepdf.open(io.BytesIO(print_pdf))
+    pdf.pages[4].TrimBox = [0, 0, 300, 600]
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    with pytest.raises(BrochureError, match="page 5 trim 300×600 pt differs"):
+        press.impose_booklet(buffer.getvalue())
