@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
         from .preflight import main as preflight_main
 
         return preflight_main(args.args)
-    if args.command == "build" and args.source.is_dir():
+    if args.command == "build" and args.source.is_dir() and args.source.suffix != ".md":
         return _build_folder(args)
     if args.command == "build":
         from .build import build

@@ -5,8 +5,6 @@ import hashlib
 import io
 from pathlib import Path
 
-import pypdfium2
-
 from .resources import PROJECT
 
 CACHE = PROJECT / ".cache" / "covers"
@@ -16,6 +14,7 @@ THUMB_WIDTH_PX = 300
 
 def rasterise_first_page(pdf: bytes, width_px: int = COVER_WIDTH_PX) -> bytes:
     """PNG of a PDF's first page at the given width (deterministic for the same PDF)."""
+    import pypdfium2  # lazily: the EPUB path with a cached cover never needs it
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[0]

@@ -12,6 +12,14 @@ from xml.etree import ElementTree as etree
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.smarty import SmartyExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -56,15 +64,13 @@ def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Foun
     """Render a Markdown body to an HTML fragment; return it with the headings and images found."""
     found = Found()
     md = markdown.Markdown(
+        # Extension objects, not names: names make Python-Markdown scan every installed package's entry points.
         extensions=[
-            "tables", "footnotes", "attr_list", "def_list", "md_in_html", "sane_lists",
-            "smarty", "toc", _Collect(found),
+            TableExtension(), FootnoteExtension(BACKLINK_TITLE="%d"), AttrListExtension(), DefListExtension(),
+            MarkdownInHtmlExtension(), SaneListExtension(),
+            SmartyExtension(substitutions=QUOTES.get(lang.split("-")[0], QUOTES["en"])),
+            TocExtension(slugify=_slugify, toc_depth="2-6"), _Collect(found),
         ],
-        extension_configs={
-            "smarty": {"substitutions": QUOTES.get(lang.split("-")[0], QUOTES["en"])},
-            "toc": {"slugify": _slugify, "toc_depth": "2-6"},
-            "footnotes": {"BACKLINK_TITLE": "%d"},
-        },
         output_format="xhtml",
     )
     html = md.convert(normalise_list_indent(body))

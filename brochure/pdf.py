@@ -113,7 +113,7 @@ def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
 
     document, starts = layout_print(pub)
     pdf = document.write_pdf(pdf_variant=pub.print_spec.pdfx, pdf_identifier=True, finisher=_stable_document_id(f"brochure:{pub.metadata.id}"))
-    return finish_print_pdf(pdf, BLEED_PT), starts
+    return finish_print_pdf(pdf, BLEED_PT, marks=pub.print_spec.profile == "offset"), starts
 
 
 BLEED_PT = 9.0  # 0.125 in

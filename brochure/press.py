@@ -44,13 +44,33 @@ def impose_booklet(print_pdf: bytes, sheet_size_pt: tuple[float, float] = LETTER
     return _save(out, print_pdf)
 
 
-def finish_print_pdf(pdf: bytes, bleed_pt: float) -> bytes:
-    """Crop marks to K-only, and every BleedBox exactly `bleed_pt` beyond the TrimBox (marks stay outside it)."""
+def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool) -> bytes:
+    """Set every BleedBox `bleed_pt` beyond the TrimBox; with marks, paper-white outside it and K-only crop marks."""
     doc = _open(rgb_black_to_k(pdf))
     for page in doc.pages:
-        x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
-        page.obj.BleedBox = pikepdf.Array([x0 - bleed_pt, y0 - bleed_pt, x1 + bleed_pt, y1 + bleed_pt])
+        trim = tuple(float(v) for v in page.obj.TrimBox)
+        bleed = (trim[0] - bleed_pt, trim[1] - bleed_pt, trim[2] + bleed_pt, trim[3] + bleed_pt)
+        page.obj.BleedBox = pikepdf.Array(bleed)
+        if marks:
+            media = tuple(float(v) for v in page.obj.MediaBox)
+            page.contents_add(doc.make_stream(_frame_and_marks(media, bleed, trim)), prepend=False)
     return _save(doc, pdf)
+
+
+def _frame_and_marks(media: tuple, bleed: tuple, trim: tuple) -> bytes:
+    """PDF operators: white outside the bleed (the page background runs to the media edge), then crop marks."""
+    mx0, my0, mx1, my1 = media
+    bx0, by0, bx1, by1 = bleed
+    tx0, ty0, tx1, ty1 = trim
+    frame = [(mx0, my0, mx1 - mx0, by0 - my0), (mx0, by1, mx1 - mx0, my1 - by1), (mx0, by0, bx0 - mx0, by1 - by0), (bx1, by0, mx1 - bx1, by1 - by0)]
+    ops = ["q", "0 0 0 0 k"] + [f"{x:.3f} {y:.3f} {w:.3f} {h:.3f} re f" for x, y, w, h in frame] + ["Q", "q", "0 0 0 1 K", "0.25 w"]
+    gap = 3.0  # marks start clear of the bleed
+    for x in (tx0, tx1):
+        ops += [f"{x:.3f} {my0:.3f} m {x:.3f} {by0 - gap:.3f} l S", f"{x:.3f} {by1 + gap:.3f} m {x:.3f} {my1:.3f} l S"]
+    for y in (ty0, ty1):
+        ops += [f"{mx0:.3f} {y:.3f} m {bx0 - gap:.3f} {y:.3f} l S", f"{bx1 + gap:.3f} {y:.3f} m {mx1:.3f} {y:.3f} l S"]
+    ops.append("Q")
+    return "\n".join(ops).encode()
 
 
 def rgb_black_to_k(pdf: bytes) -> bytes:
