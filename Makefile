@@ -20,9 +20,8 @@ $(READY): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
-$(SYSTEM): scripts/setup-system.sh $(wildcard scripts/setup-tools.sh) $(wildcard package-lock.json) | $(READY)
+$(SYSTEM): scripts/setup-system.sh | $(READY)
 	bash scripts/setup-system.sh
-	if [ -f scripts/setup-tools.sh ]; then bash scripts/setup-tools.sh; fi
 	touch $@
 
 setup: $(READY) $(SYSTEM)
