@@ -49,8 +49,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (default: pdf,epub for a file, all for a folder)")
     build.add_argument("-j", "--jobs", type=int, default=None, help="parallel builds for a folder (default: all cores)")
     build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
-    check = sub.add_parser("preflight", help="check a print PDF as a print shop would", add_help=False)
-    check.add_argument("args", nargs=argparse.REMAINDER, help="FILE.pdf [--flat] [--min-ppi N]")
+    check = sub.add_parser("preflight", help="check a print PDF as a print shop would")
+    check.add_argument("pdf", help="the print PDF")
+    check.add_argument("--flat", action="store_true", help="a flat sheet: no saddle-stitch page-count check")
+    check.add_argument("--min-ppi", type=int, default=300, help="warn below this image resolution (default 300)")
     return top
 
 
@@ -72,7 +74,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "preflight":
         from .preflight import main as preflight_main
 
-        return preflight_main(args.args)
+        return preflight_main([args.pdf, "--min-ppi", str(args.min_ppi)] + (["--flat"] if args.flat else []))
     if args.command == "build" and args.source.is_dir() and args.source.suffix != ".md":
         return _build_folder(args)
     if args.command == "build":
