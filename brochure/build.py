@@ -8,7 +8,6 @@ from pathlib import Path
 
 from . import cover
 from .model import Publication
-from .listing import record
 from .output import write_outputs
 from .reader import read_publication
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
@@ -47,12 +46,21 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         from .epub import write_epub
 
         files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
-    pages = {name: _page_count(data) for name, data in files.items() if name.endswith(".pdf")}
+    listing = {}
     if dist is not None:
         files["cover.png"] = cover_png(pub, download_pdf)
         files["cover-thumb.png"] = cover.thumbnail(files["cover.png"])
+        listing = _listing_record(pub, outdir, files)
     paths = tuple(write_outputs(outdir, files))
-    return Built(pub, paths, record(pub, outdir.name, files, pages))
+    return Built(pub, paths, listing)
+
+
+def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> dict:
+    """The catalog record of a build inside a catalog (page counts read back from the PDFs)."""
+    from .listing import record
+
+    pages = {name: _page_count(data) for name, data in files.items() if name.endswith(".pdf")}
+    return record(pub, outdir.name, files, pages)
 
 
 def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import logging
 import re
 from dataclasses import dataclass
@@ -88,6 +87,8 @@ def validate(data: dict[str, Any], lines: dict[str, int], path: Path) -> dict[st
     """Check keys and types against SCHEMA; warn on unknown keys with the nearest known one."""
     for key in sorted(data):
         if key not in SCHEMA:
+            import difflib  # only when a key is unknown
+
             near = difflib.get_close_matches(str(key), SCHEMA, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             log.warning("%s: unknown front-matter key '%s'%s", Location(path, lines.get(key, 1)), key, hint)

@@ -9,8 +9,11 @@ import mimetypes
 from functools import cache
 from pathlib import Path
 
-import pydyf
-import weasyprint
+from .native import import_with_cached_lookup
+
+weasyprint = import_with_cached_lookup("weasyprint")
+
+import pydyf  # noqa: E402 - WeasyPrint first, with the fast library lookup
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
