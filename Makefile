@@ -2,6 +2,7 @@
 # make test   run the whole test suite
 # make bench  speed and memory against pandoc
 # make lint   ruff and mypy
+# make previews  re-render the README's PNG previews from the PML PDF
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 SYSTEM := $(VENV)/.system
 
-.PHONY: all setup build test bench lint clean
+.PHONY: all setup build test bench lint previews clean
 .DEFAULT_GOAL := all
 
 all: build
@@ -34,6 +35,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+previews: setup
+	$(BIN)/python scripts/previews.py
 
 lint: setup
 	$(BIN)/ruff check brochure tests

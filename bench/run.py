@@ -6,7 +6,9 @@ PDF, the EPUB and the print PDF; pandoc builds the same Markdown into an EPUB
 and (with WeasyPrint as its PDF engine) a PDF. Peak RSS comes from os.wait4 on
 that child alone (ru_maxrss, KiB on Linux); it covers the child and any process
 it waited for (pandoc's weasyprint), as the largest of them, not their sum.
-It also times, in this process, importing brochure.press and imposing plus
+An "EPUB floor" row starts Python and imports the libraries the EPUB path must use
+(Jinja2, PyYAML, Python-Markdown, ebooklib) and does nothing else: no build on those
+libraries can be faster than that. It also times, in this process, importing brochure.press and imposing plus
 preflighting the print PDF, against the print build's median.
 
 Why medians: a shared machine has outliers (another job, a cold disk); the median
@@ -32,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "publications" / "pml" / "pml.md"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
-TARGETS = {"download PDF": 1.0, "EPUB": 2.0}  # ours/pandoc at most
+TARGETS = {"download PDF": 1.0, "EPUB": 2.0, "EPUB floor": 2.0}  # ours/pandoc at most
 
 
 def ours(fmt: str):
@@ -48,9 +50,18 @@ def pandoc(name: str, *extra: str, path_first: Path | None = None):
     return command
 
 
+# The least any Python EPUB builder on the required libraries can take: start Python and import them.
+FLOOR_IMPORTS = "import jinja2, yaml, markdown, ebooklib.epub"
+
+
+def floor(out: Path):
+    return [str(PYTHON), "-c", FLOOR_IMPORTS], None
+
+
 EDITIONS = [  # (edition, our command, pandoc's command or None)
     ("download PDF", ours("pdf"), pandoc("x.pdf", "--pdf-engine=weasyprint", path_first=VENV_BIN)),
     ("EPUB", ours("epub"), pandoc("x.epub")),
+    ("EPUB floor", floor, pandoc("x.epub")),
     ("print PDF", ours("print"), None),
 ]
 
@@ -155,6 +166,7 @@ def main() -> int:
             print(f"{name:<13} {mine['median_seconds']:>7.2f} {'-':>9} {'-':>6} {'-':>7} {'-':>7} "
                   f"{mine['median_rss_mib']:>9.1f} {'-':>11}   no peer: pandoc has no print edition")
     print("(pandoc's PDF RSS is the larger of pandoc and the weasyprint it runs)")
+    print(f"(EPUB floor: `python -c '{FLOOR_IMPORTS}'`, no build at all: the least the required libraries cost)")
 
     press = time_print_pdf(args.runs)
     if isinstance(press, str):

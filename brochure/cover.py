@@ -14,10 +14,15 @@ THUMB_WIDTH_PX = 300
 
 def rasterise_first_page(pdf: bytes, width_px: int = COVER_WIDTH_PX) -> bytes:
     """PNG of a PDF's first page at the given width (deterministic for the same PDF)."""
+    return rasterise_page(pdf, 0, width_px)
+
+
+def rasterise_page(pdf: bytes, index: int, width_px: int) -> bytes:
+    """PNG of one page of a PDF (0-based index) at the given width."""
     import pypdfium2  # lazily: the EPUB path with a cached cover never needs it
     document = pypdfium2.PdfDocument(pdf)
     try:
-        page = document[0]
+        page = document[index]
         scale = width_px / page.get_width()
         image = page.render(scale=scale).to_pil().convert("RGB")
     finally:

@@ -44,3 +44,14 @@ def test_the_build_reads_no_shared_folder():
     needle = "../" + "shared"
     tracked = subprocess.run(["git", "grep", "-l", needle, "--", "brochure", "tests/*.py", "Makefile"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked.strip() == ""
+
+
+def test_previews_are_renders_of_the_current_pdf(pml_build):
+    """docs/cover.png and docs/inside-page.png are what scripts/previews.py makes from today's PDF (else: make previews)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("previews", ROOT / "scripts" / "previews.py")
+    previews = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(previews)
+    for name, png in previews.previews((pml_build / "pml.pdf").read_bytes()).items():
+        assert (ROOT / "docs" / name).read_bytes() == png, f"docs/{name} is stale: run `make previews`"
