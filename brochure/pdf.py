@@ -11,9 +11,10 @@ from pathlib import Path
 
 from .native import import_with_cached_lookup
 
-weasyprint = import_with_cached_lookup("weasyprint")
+import_with_cached_lookup("weasyprint")  # first, with the fast library lookup; the imports below find it loaded
 
-import pydyf  # noqa: E402 - WeasyPrint first, with the fast library lookup
+import pydyf  # noqa: E402
+import weasyprint  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
