@@ -36,12 +36,17 @@ def find_config(folder: Path) -> Path | None:
     return None
 
 
+def load_yaml(text: str) -> Any:
+    """Safe YAML loading, with libyaml's C parser when PyYAML has it (ten times faster than the Python one)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
 def load_config(path: Path | None) -> Config:
     """Read brochure.yaml (or the defaults when there is none)."""
     if path is None:
         return Config()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError) as err:
         raise SourceError(f"cannot read the configuration: {err}", Location(path)) from None
     except yaml.YAMLError as err:
@@ -97,8 +102,8 @@ def strings_for(lang: str) -> dict[str, str]:
     """The template's words for a language (its primary subtag), falling back to English."""
     primary = lang.split("-")[0].lower()
     folder = PACKAGE / "strings"
-    english = yaml.safe_load((folder / "en.yaml").read_text(encoding="utf-8"))
+    english = load_yaml((folder / "en.yaml").read_text(encoding="utf-8"))
     own = folder / f"{primary}.yaml"
     if primary != "en" and own.is_file():
-        english.update(yaml.safe_load(own.read_text(encoding="utf-8")))
+        english.update(load_yaml(own.read_text(encoding="utf-8")))
     return english
