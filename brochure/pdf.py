@@ -14,6 +14,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .config import PROFILES
 from .errors import ResourceError
 from .model import Publication
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
@@ -114,7 +115,7 @@ def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
     document, starts = layout_print(pub)
     pdfx = pub.print_spec.pdfx
     pdf = document.write_pdf(pdf_variant=pdfx, pdf_identifier=True, finisher=_pdfx_finisher(f"brochure:{pub.metadata.id}"))
-    return finish_print_pdf(pdf, BLEED_PT, marks=pub.print_spec.profile == "offset", pdfx=pdfx), starts
+    return finish_print_pdf(pdf, BLEED_PT, marks=bool(PROFILES[pub.print_spec.profile]), pdfx=pdfx), starts
 
 
 BLEED_PT = 9.0  # 0.125 in

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from functools import cache
 
 import pikepdf
-from PIL import Image, ImageCms
 from pikepdf import Name
 
 from .errors import BrochureError
@@ -43,7 +42,7 @@ def flatten_for_x1a(doc: pikepdf.Pdf) -> None:
     used = _colour_space_names(doc)
     for spaces in _colour_space_dicts(doc):
         for key in list(spaces.keys()):
-            if key not in used and not _device_space(spaces[key]):
+            if key not in used and not device_space(spaces[key]):
                 del spaces[key]
 
 
@@ -93,7 +92,7 @@ def _is_rgb(space: pikepdf.Object | None) -> bool:
     return False
 
 
-def _device_space(space: pikepdf.Object) -> bool:
+def device_space(space: pikepdf.Object) -> bool:
     """True for a colour space PDF/X-1a allows (device CMYK or grey, spot colours, patterns, indexed)."""
     family = space[0] if isinstance(space, pikepdf.Array) and len(space) else space
     return family in DEVICE_FAMILIES
@@ -101,6 +100,8 @@ def _device_space(space: pikepdf.Object) -> bool:
 
 def _convert(image: pikepdf.Stream, doc: pikepdf.Pdf, flatten: bool) -> None:
     """Rewrite one image XObject in place: CMYK if it was RGB, alpha composited onto white if flatten."""
+    from PIL import Image, ImageCms
+
     picture = pikepdf.PdfImage(image).as_pil_image()
     rgb = _is_rgb(image.get(Name.ColorSpace))
     if rgb:
@@ -131,8 +132,10 @@ def _output_profile(doc: pikepdf.Pdf) -> bytes:
 
 
 @cache
-def _rgb_to_cmyk(cmyk_profile: bytes) -> ImageCms.ImageCmsTransform:
+def _rgb_to_cmyk(cmyk_profile: bytes):  # type: ignore[no-untyped-def]
     """sRGB (what WeasyPrint's DeviceRGB images are) to the press profile, relative colorimetric with BPC."""
+    from PIL import ImageCms
+
     return ImageCms.buildTransform(
         ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(cmyk_profile)), "RGB", "CMYK",
         renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC, flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)

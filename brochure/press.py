@@ -149,7 +149,8 @@ def rgb_black_to_k(pdf: bytes) -> bytes:
 
 def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdfx_version: str,
                trim_in: tuple[float, float], bleed_in: float, paper: str,
-               file_name: str | None = None) -> dict:
+               file_name: str | None = None, profile: str = "offset",
+               marks: tuple[str, ...] = ("crop", "registration")) -> dict:
     """Describe the print job for the shop as a JSON-able dict (writes nothing)."""
     if binding not in BINDINGS:
         raise ValueError(f"binding must be one of {', '.join(BINDINGS)}, got {binding!r}")
@@ -162,6 +163,8 @@ def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdf
         "pages": len(_open(pdf).pages),
         "trim": {"in": list(trim_in), "pt": [_to_pt(v) for v in trim_in]},
         "bleed": {"in": bleed_in, "pt": _to_pt(bleed_in)},
+        "profile": profile,
+        "marks": list(marks),
         "binding": binding,
         "colour": "CMYK 4/4",
         "pdfx": pdfx_version,
