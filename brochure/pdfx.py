@@ -22,7 +22,7 @@ from .errors import BrochureError
 RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB)
 DEVICE_FAMILIES = (Name.DeviceCMYK, Name.DeviceGray, Name.Separation, Name.DeviceN, Name.Pattern, Name.Indexed)
 OPAQUE_BLEND_MODES = (Name.Normal, Name.Compatible)
-PAPER_WHITE = {"RGB": (255, 255, 255), "L": 255, "CMYK": (0, 0, 0, 0)}
+PAPER_WHITE: dict[str, int | tuple[int, ...]] = {"RGB": (255, 255, 255), "L": 255, "CMYK": (0, 0, 0, 0)}
 
 
 def images_to_cmyk(doc: pikepdf.Pdf, *, flatten: bool) -> None:
@@ -57,7 +57,7 @@ def transparency(doc: pikepdf.Pdf) -> Iterator[str]:
             yield from (f"graphics state {key}: {what}" for what in _state_transparency(state))
 
 
-def _state_transparency(state: pikepdf.Dictionary) -> Iterator[str]:
+def _state_transparency(state: pikepdf.Object) -> Iterator[str]:
     """Opacity below 1 or a non-normal blend mode in one ExtGState."""
     for key in (Name.CA, Name.ca):
         if key in state and float(state[key]) < 1:
@@ -98,22 +98,23 @@ def device_space(space: pikepdf.Object) -> bool:
     return family in DEVICE_FAMILIES
 
 
-def _convert(image: pikepdf.Stream, doc: pikepdf.Pdf, flatten: bool) -> None:
+def _convert(image: pikepdf.Object, doc: pikepdf.Pdf, flatten: bool) -> None:
     """Rewrite one image XObject in place: CMYK if it was RGB, alpha composited onto white if flatten."""
-    from PIL import Image, ImageCms
+    from PIL import Image
 
-    picture = pikepdf.PdfImage(image).as_pil_image()
+    picture = pikepdf.PdfImage(image).as_pil_image()  # type: ignore[arg-type]
     rgb = _is_rgb(image.get(Name.ColorSpace))
     if rgb:
         picture = picture.convert("RGB")
     elif picture.mode not in PAPER_WHITE:
         raise BrochureError(f"cannot convert a {picture.mode} image for print")
     if flatten and Name.SMask in image:
-        alpha = pikepdf.PdfImage(image.SMask).as_pil_image().convert("L").resize(picture.size)
+        mask = pikepdf.PdfImage(image.SMask)  # type: ignore[arg-type]
+        alpha = mask.as_pil_image().convert("L").resize(picture.size)
         picture = Image.composite(picture, Image.new(picture.mode, picture.size, PAPER_WHITE[picture.mode]), alpha)
         del image[Name.SMask]
     if rgb:
-        picture = ImageCms.applyTransform(picture, _rgb_to_cmyk(_output_profile(doc)))
+        picture = _rgb_to_cmyk(_output_profile(doc)).apply(picture)
     image.write(zlib.compress(picture.tobytes(), 9), filter=Name.FlateDecode)
     image.ColorSpace = Name.DeviceCMYK if picture.mode == "CMYK" else Name.DeviceGray
     image.BitsPerComponent = 8
@@ -149,7 +150,7 @@ def _content_owners(doc: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
             yield obj
 
 
-def _colour_space_names(doc: pikepdf.Pdf) -> set[pikepdf.Name]:
+def _colour_space_names(doc: pikepdf.Pdf) -> set[pikepdf.Object]:
     """Resource names any content stream selects with cs/CS (or an inline image's /CS)."""
     used = set()
     for owner in _content_owners(doc):

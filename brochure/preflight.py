@@ -167,7 +167,7 @@ def _font_embedded(font: pikepdf.Object) -> bool:
         return True
     if subtype == Name.Type0:
         descendants = font.get(Name.DescendantFonts)
-        return bool(descendants) and all(_descriptor_embedded(child) for child in descendants)
+        return descendants is not None and len(descendants) > 0 and all(_descriptor_embedded(child) for child in descendants)
     return _descriptor_embedded(font)
 
 
@@ -188,7 +188,7 @@ def _check_boxes(pdf: pikepdf.Pdf) -> _Check:
         failures += _box_failures(number, boxes)
         if None in boxes.values():
             continue
-        sizes = {key: _size(rect) for key, rect in boxes.items()}
+        sizes = {key: _size(rect) for key, rect in boxes.items() if rect is not None}
         first = first or (number, sizes)
         failures += [
             f"page {number}: {key} {_fmt(size)} differs from page {first[0]} ({_fmt(first[1][key])})"
@@ -408,7 +408,7 @@ def _is_transparency_group(owner: pikepdf.Object) -> bool:
     return isinstance(group, pikepdf.Dictionary) and group.get(Name.S) == Name.Transparency
 
 
-def _family(space: pikepdf.Object) -> str:
+def _family(space: pikepdf.Object | None) -> str:
     """A colour space's family name, e.g. 'ICCBased' or 'Lab'."""
     family = space[0] if isinstance(space, pikepdf.Array) and len(space) else space
     return str(family).lstrip("/")
@@ -475,7 +475,8 @@ def _run(start: int, end: int) -> str:
 
 def _rgb_images(pdf: pikepdf.Pdf, usage: _Usage) -> list[str]:
     """RGB images: where drawn, else (patterns, unused) the first page whose resources hold them."""
-    found, seen = [], set()
+    found: list[str] = []
+    seen: set = set()
     for placement in usage.placements:
         found += _rgb_image(placement.page, placement.name, placement.image, seen)
     for number, resources in _all_resources(pdf):
@@ -627,7 +628,7 @@ def _walk(owner, resources, ctm: Matrix, number: int, placements: list, rgb: lis
         elif op == "Q" and stack:
             ctm = stack.pop()
         elif op == "cm" and len(operands) == 6:
-            ctm = _multiply(tuple(float(v) for v in operands), ctm)
+            ctm = _multiply(_matrix(operands), ctm)
         elif op in ("rg", "RG"):
             rgb.append((number, f"RGB colour operator {op}"))
         elif op in ("cs", "CS") and operands:
@@ -655,7 +656,7 @@ def _draw(name, resources, ctm: Matrix, number: int, placements: list, rgb: list
     if xobject.get(Name.Subtype) == Name.Image:
         placements.append(_Placement(number, str(name), xobject, ctm))
     elif xobject.get(Name.Subtype) == Name.Form and xobject.objgen not in path:
-        matrix = tuple(float(v) for v in xobject.get(Name.Matrix, IDENTITY))
+        matrix = _matrix(xobject.get(Name.Matrix, IDENTITY))
         inner = xobject.get(Name.Resources, resources)
         _walk(xobject, inner, _multiply(matrix, ctm), number, placements, rgb, path + (xobject.objgen,), spaces)
 
@@ -667,6 +668,12 @@ def _inline_image(image, resources, ctm: Matrix, number: int, placements: list, 
     placements.append(_Placement(number, "inline image", pikepdf.Dictionary(Width=width or 0, Height=height or 0), ctm))
     if _rgb_space(obj.get(Name.CS, obj.get(Name.ColorSpace)), resources):
         rgb.append((number, "RGB inline image"))
+
+
+def _matrix(values) -> Matrix:  # type: ignore[no-untyped-def]
+    """Six PDF numbers as a Matrix."""
+    a, b, c, d, e, f = (float(v) for v in values)
+    return a, b, c, d, e, f
 
 
 def _multiply(m: Matrix, n: Matrix) -> Matrix:

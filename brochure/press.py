@@ -265,7 +265,7 @@ def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]])
     xobjects = resources.get(Name.XObject) if resources is not None else None
     if xobjects is None:
         return
-    for _, xobject in xobjects.items():
+    for xobject in xobjects.values():
         if xobject.get(Name.Subtype) != Name.Form or xobject.objgen in seen:
             continue
         seen.add(xobject.objgen)
@@ -278,7 +278,7 @@ def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]])
 def _grey_to_k(owner: pikepdf.Object) -> bytes | None:
     """Content of a page or form with `g g g rg`/`RG` as `0 0 0 1-g k`/`K`, or None if unchanged."""
     changed = False
-    rewritten = []
+    rewritten: list = []
     for instruction in pikepdf.parse_content_stream(owner):
         black = _rgb_grey_level(instruction)
         if black is None:

@@ -7,7 +7,6 @@ import json
 import pikepdf
 import pypdfium2
 import pytest
-
 from conftest import PML, run_cli, run_script
 
 TRIM_PT = (396.0, 612.0)  # 5.5 x 8.5 in
@@ -62,7 +61,7 @@ def test_cover_colour_reaches_the_bleed_and_outside_the_marks_is_white(print_bui
     page = document[0]
     scale = 2
     image = page.render(scale=scale, may_draw_forms=True).to_pil().convert("RGB")
-    width, height = page.get_size()
+    _, height = page.get_size()
     with pikepdf.open(print_build / "pml-print.pdf") as pdf:
         bleed = [float(v) for v in pdf.pages[0].obj.BleedBox]
         media = [float(v) for v in pdf.pages[0].obj.MediaBox]
