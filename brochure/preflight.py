@@ -1,7 +1,6 @@
 """Print-shop preflight of a built PDF: fonts, page boxes, page count, PDF/X identity, images, colour."""
 from __future__ import annotations
 
-import argparse
 import io
 import math
 import sys
@@ -100,6 +99,8 @@ def preflight(pdf: Path | str | bytes, *, saddle_stitch: bool = True, min_ppi: i
 
 def main(argv: list[str] | None = None) -> int:
     """`brochure preflight FILE.pdf`: print the report; 0 passed, 1 failed, 2 unreadable."""
+    import argparse  # only the command line needs it: the build imports this module too
+
     parser = argparse.ArgumentParser(prog="brochure preflight", description=main.__doc__)
     parser.add_argument("pdf", type=Path, help="the print PDF to check")
     parser.add_argument("--flat", action="store_true", help="flat sheet: no multiple-of-4 page count")
