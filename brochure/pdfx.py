@@ -94,6 +94,8 @@ def _is_rgb(space: pikepdf.Object | None) -> bool:
 
 def device_space(space: pikepdf.Object) -> bool:
     """True for a colour space PDF/X-1a allows (device CMYK or grey, spot colours, patterns, indexed)."""
+    if isinstance(space, pikepdf.Array) and len(space) > 1 and space[0] == Name.Indexed:
+        return device_space(space[1])
     family = space[0] if isinstance(space, pikepdf.Array) and len(space) else space
     return family in DEVICE_FAMILIES
 

@@ -293,3 +293,19 @@ def test_x1a_keeps_a_group_that_holds_real_transparency():
     source.save(buffer)
     finished = pikepdf.open(io.BytesIO(press.finish_print_pdf(buffer.getvalue(), 9.0, marks=False, pdfx="pdf/x-1a")))
     assert "/Group" not in finished.pages[0].obj
+
+
+@pytest.mark.parametrize("space, allowed", [
+    (pikepdf.Name.DeviceCMYK, True),
+    (pikepdf.Name.DeviceGray, True),
+    (pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK, pikepdf.Dictionary()]), True),
+    (pikepdf.Array([pikepdf.Name.Indexed, pikepdf.Name.DeviceCMYK, 1, b"\0\0\0\0\0\0\0\xff"]), True),
+    (pikepdf.Array([pikepdf.Name.Indexed, pikepdf.Name.DeviceRGB, 1, b"\0\0\0\xff\xff\xff"]), False),
+    (pikepdf.Name.DeviceRGB, False),
+    (pikepdf.Array([pikepdf.Name.Lab, pikepdf.Dictionary()]), False),
+    (pikepdf.Array([pikepdf.Name.ICCBased, pikepdf.Dictionary(N=4)]), False),
+])
+def test_pdfx1a_colour_spaces(space, allowed):
+    from brochure.pdfx import device_space
+
+    assert device_space(space) is allowed
