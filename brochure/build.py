@@ -65,23 +65,19 @@ def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> 
 
 def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     """The print PDF, its imposed booklet and its job ticket; preflight must pass first."""
-    import tempfile
-
     from . import press
-    from .config import TRIMS_IN
+    from .config import PDFX, PROFILES, TRIMS_IN
     from .errors import PreflightError
     from .preflight import preflight
 
-    with tempfile.TemporaryDirectory() as scratch:
-        candidate = Path(scratch) / f"{pub.stem}-print.pdf"
-        candidate.write_bytes(print_pdf)
-        report = preflight(candidate, saddle_stitch=True)
+    report = preflight(print_pdf, saddle_stitch=True)
     if not report.passed:
         raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.failures)}")
     ticket = press.job_ticket(
         print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
-        pdfx_version=pub.print_spec.pdfx.upper().replace("PDF/X-", "PDF/X-"), trim_in=TRIMS_IN[pub.print_spec.trim],
+        pdfx_version=PDFX[pub.print_spec.pdfx], trim_in=TRIMS_IN[pub.print_spec.trim],
         bleed_in=0.125, paper=pub.print_spec.paper, file_name=f"{pub.stem}-print.pdf",
+        profile=pub.print_spec.profile, marks=PROFILES[pub.print_spec.profile],
     )
     return {
         f"{pub.stem}-print.pdf": print_pdf,

@@ -14,8 +14,8 @@ from .resources import PACKAGE
 
 CONFIG_NAME = "brochure.yaml"
 TRIMS_IN = {"half-letter": (5.5, 8.5), "letter": (8.5, 11.0)}
-PROFILES = ("offset", "pod")
-PDFX = ("pdf/x-4", "pdf/x-1a")
+PROFILES = {"offset": ("crop", "registration"), "pod": ()}  # printer profile → printer's marks outside the bleed
+PDFX = {"pdf/x-4": "PDF/X-4", "pdf/x-1a": "PDF/X-1a:2003"}  # WeasyPrint variant → the GTS_PDFXVersion it writes
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import weasyprint  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .config import PROFILES
 from .errors import ResourceError
 from .model import Publication
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
@@ -116,21 +117,26 @@ def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
     from .press import finish_print_pdf
 
     document, starts = layout_print(pub)
-    pdf = document.write_pdf(pdf_variant=pub.print_spec.pdfx, pdf_identifier=True, finisher=_stable_document_id(f"brochure:{pub.metadata.id}"))
-    return finish_print_pdf(pdf, BLEED_PT, marks=pub.print_spec.profile == "offset"), starts
+    pdfx = pub.print_spec.pdfx
+    pdf = document.write_pdf(pdf_variant=pdfx, pdf_identifier=True, finisher=_pdfx_finisher(f"brochure:{pub.metadata.id}"))
+    return finish_print_pdf(pdf, BLEED_PT, marks=bool(PROFILES[pub.print_spec.profile]), pdfx=pdfx), starts
 
 
 BLEED_PT = 9.0  # 0.125 in
 _XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# PDF/X-1a:2003 (ISO 15930-4) is identified by GTS_PDFXVersion alone; WeasyPrint also writes the 2001 key
+_XMP_CONFORMANCE = re.compile(rb"<pdfx:GTS_PDFXConformance>[^<]*</pdfx:GTS_PDFXConformance>")
 
 
-def _stable_document_id(seed: str):  # type: ignore[no-untyped-def]
-    """A write_pdf finisher replacing WeasyPrint's random PDF/X xmpMM:DocumentID with uuid5(seed)."""
+def _pdfx_finisher(seed: str):  # type: ignore[no-untyped-def]
+    """A write_pdf finisher: WeasyPrint's random PDF/X xmpMM:DocumentID becomes uuid5(seed), and the
+    PDF/X-1a:2001 GTS_PDFXConformance key goes (WeasyPrint's X-1a is the 2003 revision)."""
     document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}".encode()
 
     def finisher(document, pdf: pydyf.PDF) -> None:  # type: ignore[no-untyped-def]
+        pdf.info.pop("GTS_PDFXConformance", None)
         for obj in pdf.objects:
             if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
-                obj.stream = [_XMP_DOCUMENT_ID.sub(document_id, part) for part in obj.stream]
+                obj.stream = [_XMP_CONFORMANCE.sub(b"", _XMP_DOCUMENT_ID.sub(document_id, part)) for part in obj.stream]
 
     return finisher

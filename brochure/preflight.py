@@ -1,7 +1,7 @@
 """Print-shop preflight of a built PDF: fonts, page boxes, page count, PDF/X identity, images, colour."""
 from __future__ import annotations
 
-import argparse
+import io
 import math
 import sys
 import xml.etree.ElementTree as ET
@@ -13,6 +13,7 @@ import pikepdf
 from pikepdf import Name
 
 from .errors import BrochureError, Location
+from .pdfx import device_space, transparency
 
 FONT_FILES = (Name.FontFile, Name.FontFile2, Name.FontFile3)
 PDFX_NAMESPACES = ("http://www.npes.org/pdfx/ns/id/", "http://ns.adobe.com/pdfx/1.3/")
@@ -20,6 +21,8 @@ RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB, Name.RGB)
 TOLERANCE_PT = 0.01
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+PRINTER_ANNOTATIONS = ("PrinterMark", "TrapNet")
+X1A_PDF_VERSIONS = {"PDF/X-1:2001": "1.3", "PDF/X-1a:2001": "1.3", "PDF/X-1a:2003": "1.4"}
 
 
 @dataclass(frozen=True)
@@ -70,29 +73,34 @@ class _Usage:
 
     placements: tuple[_Placement, ...]
     rgb_operators: tuple[tuple[int, str], ...]
+    colour_spaces: tuple[tuple[int, str], ...] = ()  # (page, family) selected by cs/CS outside device CMYK/grey/spot
 
 
-def preflight(pdf_path: Path, *, saddle_stitch: bool = True, min_ppi: int = 300) -> Report:
-    """Run every print check on a PDF file; raise BrochureError if it cannot be read."""
-    pdf = _open(Path(pdf_path))
-    with pdf:
-        pdfx_version = _pdfx_version(pdf)
-        usage = _content_usage(pdf)
+def preflight(pdf: Path | str | bytes, *, saddle_stitch: bool = True, min_ppi: int = 300) -> Report:
+    """Run every print check on a PDF (a file or its bytes); raise BrochureError if it cannot be read."""
+    document = _open(pdf)
+    with document:
+        pdfx_version = _pdfx_version(document)
+        usage = _content_usage(document)
         checks = [
-            _check_fonts(pdf),
-            _check_boxes(pdf),
-            _check_page_count(pdf, saddle_stitch),
+            _check_fonts(document),
+            _check_boxes(document),
+            _check_page_count(document, saddle_stitch),
             _check_pdfx_id(pdfx_version),
-            _check_output_intent(pdf),
+            _check_output_intent(document),
             _check_resolution(usage, min_ppi),
-            _check_rgb(pdf, usage, strict=pdfx_version is not None),
-            _check_interactive(pdf),
+            _check_rgb(document, usage, strict=pdfx_version is not None),
+            _check_interactive(document, pdfx=pdfx_version is not None),
         ]
+        if pdfx_version is not None and pdfx_version.startswith("PDF/X-1"):
+            checks.append(_check_x1a(document, pdfx_version, usage))
     return _report(checks)
 
 
 def main(argv: list[str] | None = None) -> int:
     """`brochure preflight FILE.pdf`: print the report; 0 passed, 1 failed, 2 unreadable."""
+    import argparse  # only the command line needs it: the build imports this module too
+
     parser = argparse.ArgumentParser(prog="brochure preflight", description=main.__doc__)
     parser.add_argument("pdf", type=Path, help="the print PDF to check")
     parser.add_argument("--flat", action="store_true", help="flat sheet: no multiple-of-4 page count")
@@ -110,13 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if report.passed else 1
 
 
-def _open(path: Path) -> pikepdf.Pdf:
-    """Open a PDF or raise BrochureError naming the file."""
+def _open(pdf: Path | str | bytes) -> pikepdf.Pdf:
+    """Open a PDF file or PDF bytes, or raise BrochureError naming the file."""
+    source = io.BytesIO(pdf) if isinstance(pdf, bytes) else Path(pdf)
     try:
-        return pikepdf.open(path)
+        return pikepdf.open(source)
     except (pikepdf.PdfError, OSError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BrochureError(f"not a readable PDF ({reason})", Location(path)) from exc
+        where = Location(source) if isinstance(source, Path) else None
+        raise BrochureError(f"not a readable PDF ({reason})", where) from exc
 
 
 def _report(checks: list[_Check]) -> Report:
@@ -158,7 +168,7 @@ def _font_embedded(font: pikepdf.Object) -> bool:
         return True
     if subtype == Name.Type0:
         descendants = font.get(Name.DescendantFonts)
-        return bool(descendants) and all(_descriptor_embedded(child) for child in descendants)
+        return descendants is not None and len(descendants) > 0 and all(_descriptor_embedded(child) for child in descendants)
     return _descriptor_embedded(font)
 
 
@@ -179,7 +189,7 @@ def _check_boxes(pdf: pikepdf.Pdf) -> _Check:
         failures += _box_failures(number, boxes)
         if None in boxes.values():
             continue
-        sizes = {key: _size(rect) for key, rect in boxes.items()}
+        sizes = {key: _size(rect) for key, rect in boxes.items() if rect is not None}
         first = first or (number, sizes)
         failures += [
             f"page {number}: {key} {_fmt(size)} differs from page {first[0]} ({_fmt(first[1][key])})"
@@ -305,20 +315,33 @@ def _check_output_intent(pdf: pikepdf.Pdf) -> _Check:
 # ---- interactive content -------------------------------------------------------------------
 
 
-def _check_interactive(pdf: pikepdf.Pdf) -> _Check:
-    """No JavaScript or form fields (failures); other annotations only warn, printer marks aside."""
+def _check_interactive(pdf: pikepdf.Pdf, *, pdfx: bool = False) -> _Check:
+    """No JavaScript or form fields; in PDF/X no annotation inside the bleed (elsewhere, and outside PDF/X, a warning)."""
     failures = _javascript(pdf)
     if Name.AcroForm in pdf.Root and len(pdf.Root.AcroForm.get(Name.Fields, ())):
         failures.append("interactive form fields (/AcroForm)")
-    annotations = []
+    inside, outside = [], []
     for number, page in enumerate(pdf.pages, start=1):
+        area = _page_boxes(page)["BleedBox"] or _page_boxes(page)["TrimBox"]
         for annot in page.obj.get(Name.Annots, ()):
             kind = str(annot.get(Name.Subtype, "/Unknown")).lstrip("/")
-            if kind not in ("PrinterMark", "TrapNet"):
-                annotations.append((number, f"{kind} annotation (a print PDF needs none)"))
-    failures += [item for item in _grouped_by_pages(annotations) if "Widget" in item]
-    warnings = [item for item in _grouped_by_pages(annotations) if "Widget" not in item]
-    return _Check("no JavaScript, forms or annotations", tuple(failures), tuple(warnings))
+            if kind in PRINTER_ANNOTATIONS:
+                continue
+            rect = _rect(annot.Rect) if Name.Rect in annot else None
+            overlaps = area is None or rect is None or _overlaps(area, rect)
+            if kind == "Widget":
+                inside.append((number, "Widget annotation (a print PDF needs none)"))
+            elif pdfx and overlaps:
+                inside.append((number, f"{kind} annotation inside the bleed (PDF/X allows none there)"))
+            else:
+                outside.append((number, f"{kind} annotation (a print PDF needs none)"))
+    failures += _grouped_by_pages(inside)
+    return _Check("no JavaScript, forms or annotations", tuple(failures), tuple(_grouped_by_pages(outside)))
+
+
+def _overlaps(a: tuple, b: tuple) -> bool:
+    """True when two rectangles share more than an edge."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _javascript(pdf: pikepdf.Pdf) -> list[str]:
@@ -331,6 +354,65 @@ def _javascript(pdf: pikepdf.Pdf) -> list[str]:
     if isinstance(action, pikepdf.Dictionary) and action.get(Name.S) == Name.JavaScript:
         found.append("JavaScript /OpenAction")
     return found
+
+
+# ---- PDF/X-1a ------------------------------------------------------------------------------
+
+
+def _check_x1a(pdf: pikepdf.Pdf, version: str, usage: _Usage) -> _Check:
+    """PDF/X-1a: PDF 1.3 (2001) or 1.4 (2003), identified in Info, no transparency, only CMYK, grey and spot colour."""
+    failures = []
+    highest = X1A_PDF_VERSIONS.get(version)
+    if highest is None:
+        failures.append(f"unknown PDF/X-1 version {version!r} (use one of: {', '.join(X1A_PDF_VERSIONS)})")
+    elif pdf.pdf_version > highest:
+        failures.append(f"{version} needs PDF {highest} or earlier, the file is PDF {pdf.pdf_version}")
+    failures += _x1a_info(pdf, version)
+    failures += [f"{what} (PDF/X-1a allows no transparency)" for what in _unique(list(transparency(pdf)))]
+    failures += [f"{where} (PDF/X-1a allows no transparency groups)" for where in _transparency_groups(pdf)]
+    spaces = list(usage.colour_spaces) + [
+        (placement.page, f"image {placement.name} in {_family(placement.image.get(Name.ColorSpace))}")
+        for placement in usage.placements
+        if placement.image.get(Name.ColorSpace) is not None and not device_space(placement.image.ColorSpace)]
+    failures += [f"{item} (PDF/X-1a allows only DeviceCMYK, DeviceGray and spot colour)" for item in _grouped_by_pages(spaces)]
+    return _Check(f"{version}: PDF version, Info keys, no transparency, CMYK/grey/spot colour only", tuple(failures))
+
+
+def _x1a_info(pdf: pikepdf.Pdf, version: str) -> list[str]:
+    """The Info keys PDF/X-1a requires: GTS_PDFXVersion (and the 2001 conformance), Title, Trapped, dates; the file ID."""
+    info = pdf.trailer.get(Name.Info, pikepdf.Dictionary())
+    failures = []
+    if str(info.get("/GTS_PDFXVersion", "")) != version:
+        failures.append(f"Info /GTS_PDFXVersion is not {version!r} (PDF/X-1a needs it in the Info dictionary)")
+    if version.endswith(":2001") and str(info.get("/GTS_PDFXConformance", "")) != "PDF/X-1a:2001":
+        failures.append("Info /GTS_PDFXConformance is not 'PDF/X-1a:2001'")
+    failures += [f"Info /{key} missing or empty" for key in ("Title", "CreationDate", "ModDate") if not str(info.get(f"/{key}", "")).strip()]
+    if info.get(Name.Trapped) not in (Name("/True"), Name("/False")):
+        failures.append("Info /Trapped is not /True or /False")
+    if Name.ID not in pdf.trailer:
+        failures.append("no file identifier (trailer /ID)")
+    return failures
+
+
+def _transparency_groups(pdf: pikepdf.Pdf) -> list[str]:
+    """Pages and forms that open a transparency group."""
+    found = [f"page {number}: page transparency group" for number, page in enumerate(pdf.pages, start=1)
+             if _is_transparency_group(page.obj)]
+    found += [f"page {number}: transparency group (form {key})" for number, owner, key in _all_forms(pdf)
+              if _is_transparency_group(owner)]
+    return found
+
+
+def _is_transparency_group(owner: pikepdf.Object) -> bool:
+    """True when the object has a /Group of subtype /Transparency."""
+    group = owner.get(Name.Group)
+    return isinstance(group, pikepdf.Dictionary) and group.get(Name.S) == Name.Transparency
+
+
+def _family(space: pikepdf.Object | None) -> str:
+    """A colour space's family name, e.g. 'ICCBased' or 'Lab'."""
+    family = space[0] if isinstance(space, pikepdf.Array) and len(space) else space
+    return str(family).lstrip("/")
 
 
 # ---- images and colour ---------------------------------------------------------------------
@@ -394,7 +476,8 @@ def _run(start: int, end: int) -> str:
 
 def _rgb_images(pdf: pikepdf.Pdf, usage: _Usage) -> list[str]:
     """RGB images: where drawn, else (patterns, unused) the first page whose resources hold them."""
-    found, seen = [], set()
+    found: list[str] = []
+    seen: set = set()
     for placement in usage.placements:
         found += _rgb_image(placement.page, placement.name, placement.image, seen)
     for number, resources in _all_resources(pdf):
@@ -429,10 +512,9 @@ def _rgb_groups(pdf: pikepdf.Pdf) -> list[str]:
 
 def _group_rgb(owner: pikepdf.Object) -> str | None:
     """The RGB blending colour space of an object's /Group, if any."""
-    group = owner.get(Name.Group)
-    if not isinstance(group, pikepdf.Dictionary) or group.get(Name.S) != Name.Transparency:
+    if not _is_transparency_group(owner):
         return None
-    return _rgb_space(group.get(Name.CS))
+    return _rgb_space(owner.Group.get(Name.CS))
 
 
 def _rgb_space(space: pikepdf.Object | None, resources: pikepdf.Object | None = None) -> str | None:
@@ -530,13 +612,14 @@ def _content_usage(pdf: pikepdf.Pdf) -> _Usage:
     """Walk every page's content (into forms) collecting drawn images and RGB colour operators."""
     placements: list[_Placement] = []
     rgb: list[tuple[int, str]] = []
+    spaces: list[tuple[int, str]] = []
     for number, page in enumerate(pdf.pages, start=1):
         resources = page.obj.get(Name.Resources, pikepdf.Dictionary())
-        _walk(page.obj, resources, IDENTITY, number, placements, rgb, ())
-    return _Usage(tuple(placements), tuple(dict.fromkeys(rgb)))
+        _walk(page.obj, resources, IDENTITY, number, placements, rgb, (), spaces)
+    return _Usage(tuple(placements), tuple(dict.fromkeys(rgb)), tuple(dict.fromkeys(spaces)))
 
 
-def _walk(owner, resources, ctm: Matrix, number: int, placements: list, rgb: list, path: tuple) -> None:
+def _walk(owner, resources, ctm: Matrix, number: int, placements: list, rgb: list, path: tuple, spaces: list) -> None:
     """Interpret q/Q/cm/Do and colour operators of one content stream, recursing into forms."""
     stack = []
     for instruction in pikepdf.parse_content_stream(owner):
@@ -546,18 +629,27 @@ def _walk(owner, resources, ctm: Matrix, number: int, placements: list, rgb: lis
         elif op == "Q" and stack:
             ctm = stack.pop()
         elif op == "cm" and len(operands) == 6:
-            ctm = _multiply(tuple(float(v) for v in operands), ctm)
+            ctm = _multiply(_matrix(operands), ctm)
         elif op in ("rg", "RG"):
             rgb.append((number, f"RGB colour operator {op}"))
-        elif op in ("cs", "CS") and operands and _rgb_space(operands[0], resources):
-            rgb.append((number, f"RGB colour space {operands[0]} ({op})"))
+        elif op in ("cs", "CS") and operands:
+            _select_space(operands[0], op, resources, number, rgb, spaces)
         elif op == "INLINE IMAGE":
             _inline_image(operands[0], resources, ctm, number, placements, rgb)
         elif op == "Do" and operands:
-            _draw(operands[0], resources, ctm, number, placements, rgb, path)
+            _draw(operands[0], resources, ctm, number, placements, rgb, path, spaces)
 
 
-def _draw(name, resources, ctm: Matrix, number: int, placements: list, rgb: list, path: tuple) -> None:
+def _select_space(name, op: str, resources, number: int, rgb: list, spaces: list) -> None:
+    """Record an RGB colour space, and any space outside device CMYK/grey/spot, selected by cs/CS."""
+    if _rgb_space(name, resources):
+        rgb.append((number, f"RGB colour space {name} ({op})"))
+    space = name if name in (Name.DeviceCMYK, Name.DeviceGray, Name.DeviceRGB, Name.Pattern) else _named_space(name, resources)
+    if space is not None and not device_space(space):
+        spaces.append((number, f"colour space {name} ({_family(space)})"))
+
+
+def _draw(name, resources, ctm: Matrix, number: int, placements: list, rgb: list, path: tuple, spaces: list) -> None:
     """Record a drawn image or walk into a drawn form XObject."""
     xobject = resources.get(Name.XObject, {}).get(name) if isinstance(resources, pikepdf.Dictionary) else None
     if not isinstance(xobject, pikepdf.Stream):
@@ -565,9 +657,9 @@ def _draw(name, resources, ctm: Matrix, number: int, placements: list, rgb: list
     if xobject.get(Name.Subtype) == Name.Image:
         placements.append(_Placement(number, str(name), xobject, ctm))
     elif xobject.get(Name.Subtype) == Name.Form and xobject.objgen not in path:
-        matrix = tuple(float(v) for v in xobject.get(Name.Matrix, IDENTITY))
+        matrix = _matrix(xobject.get(Name.Matrix, IDENTITY))
         inner = xobject.get(Name.Resources, resources)
-        _walk(xobject, inner, _multiply(matrix, ctm), number, placements, rgb, path + (xobject.objgen,))
+        _walk(xobject, inner, _multiply(matrix, ctm), number, placements, rgb, path + (xobject.objgen,), spaces)
 
 
 def _inline_image(image, resources, ctm: Matrix, number: int, placements: list, rgb: list) -> None:
@@ -577,6 +669,12 @@ def _inline_image(image, resources, ctm: Matrix, number: int, placements: list, 
     placements.append(_Placement(number, "inline image", pikepdf.Dictionary(Width=width or 0, Height=height or 0), ctm))
     if _rgb_space(obj.get(Name.CS, obj.get(Name.ColorSpace)), resources):
         rgb.append((number, "RGB inline image"))
+
+
+def _matrix(values) -> Matrix:  # type: ignore[no-untyped-def]
+    """Six PDF numbers as a Matrix."""
+    a, b, c, d, e, f = (float(v) for v in values)
+    return a, b, c, d, e, f
 
 
 def _multiply(m: Matrix, n: Matrix) -> Matrix:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pikepdf
 from pikepdf import Name
 
+from . import pdfx as pdfx_fixes
 from .errors import BrochureError
 
 POINTS_PER_INCH = 72
@@ -44,33 +45,94 @@ def impose_booklet(print_pdf: bytes, sheet_size_pt: tuple[float, float] = LETTER
     return _save(out, print_pdf)
 
 
-def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool) -> bytes:
-    """Set every BleedBox `bleed_pt` beyond the TrimBox; with marks, paper-white outside it and K-only crop marks."""
+def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool, pdfx: str = "pdf/x-4") -> bytes:
+    """Make WeasyPrint's PDF press-ready: BleedBox `bleed_pt` beyond the TrimBox, no link annotations,
+    CMYK images; with marks, paper-white outside the bleed, K crop marks and registration targets;
+    for PDF/X-1a, no transparency (images flattened on paper white, opaque groups dropped)."""
     doc = _open(rgb_black_to_k(pdf))
+    x1a = pdfx == "pdf/x-1a"
+    pdfx_fixes.images_to_cmyk(doc, flatten=x1a)
+    if x1a:
+        pdfx_fixes.flatten_for_x1a(doc)
+    registration = _registration_colour(doc) if marks else None
     for page in doc.pages:
+        _drop_links(page)
         trim = tuple(float(v) for v in page.obj.TrimBox)
         bleed = (trim[0] - bleed_pt, trim[1] - bleed_pt, trim[2] + bleed_pt, trim[3] + bleed_pt)
         page.obj.BleedBox = pikepdf.Array(bleed)
-        if marks:
+        if registration is not None:
             media = tuple(float(v) for v in page.obj.MediaBox)
-            page.contents_add(doc.make_stream(_frame_and_marks(media, bleed, trim)), prepend=False)
+            page.add_resource(registration, Name.ColorSpace, REGISTRATION)
+            # WeasyPrint leaves its flipped CTM in force: isolate its content before drawing ours
+            page.contents_add(b"q\n", prepend=True)
+            page.contents_add(b"Q\n" + _frame_and_marks(media, bleed, trim), prepend=False)
     return _save(doc, pdf)
 
 
+REGISTRATION = Name("/Registration")
+MARK_GAP_PT = 3.0  # marks keep this clear of the bleed
+TARGET_RADIUS_PT = 4.0
+TARGET_ARM_PT = 6.0
+
+
+def _registration_colour(doc: pikepdf.Pdf) -> pikepdf.Object:
+    """The registration colour: a /Separation /All space, printed on every plate (tint 1 = 100% CMYK)."""
+    tint = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
+    return doc.make_indirect(pikepdf.Array([Name.Separation, Name.All, Name.DeviceCMYK, doc.make_indirect(tint)]))
+
+
+def _drop_links(page: pikepdf.Page) -> None:
+    """Remove link annotations: paper cannot be clicked (the print CSS prints each URL after its text)."""
+    annotations = page.obj.get(Name.Annots)
+    if annotations is None:
+        return
+    kept = [annot for annot in annotations if annot.get(Name.Subtype) != Name.Link]
+    if kept:
+        page.obj.Annots = pikepdf.Array(kept)
+    else:
+        del page.obj[Name.Annots]
+
+
 def _frame_and_marks(media: tuple, bleed: tuple, trim: tuple) -> bytes:
-    """PDF operators: white outside the bleed (the page background runs to the media edge), then crop marks."""
+    """PDF operators: white outside the bleed (the page background runs to the media edge), K crop marks,
+    then a registration target centred on each side, between the bleed and the media edge."""
     mx0, my0, mx1, my1 = media
     bx0, by0, bx1, by1 = bleed
     tx0, ty0, tx1, ty1 = trim
     frame = [(mx0, my0, mx1 - mx0, by0 - my0), (mx0, by1, mx1 - mx0, my1 - by1), (mx0, by0, bx0 - mx0, by1 - by0), (bx1, by0, mx1 - bx1, by1 - by0)]
     ops = ["q", "0 0 0 0 k"] + [f"{x:.3f} {y:.3f} {w:.3f} {h:.3f} re f" for x, y, w, h in frame] + ["Q", "q", "0 0 0 1 K", "0.25 w"]
-    gap = 3.0  # marks start clear of the bleed
+    gap = MARK_GAP_PT
     for x in (tx0, tx1):
         ops += [f"{x:.3f} {my0:.3f} m {x:.3f} {by0 - gap:.3f} l S", f"{x:.3f} {by1 + gap:.3f} m {x:.3f} {my1:.3f} l S"]
     for y in (ty0, ty1):
         ops += [f"{mx0:.3f} {y:.3f} m {bx0 - gap:.3f} {y:.3f} l S", f"{bx1 + gap:.3f} {y:.3f} m {mx1:.3f} {y:.3f} l S"]
+    ops += ["Q", "q", f"{REGISTRATION} CS 1 SCN", "0.25 w"]
+    for cx, cy in registration_centres(media, bleed):
+        ops += _target(cx, cy)
     ops.append("Q")
     return "\n".join(ops).encode()
+
+
+def registration_centres(media: tuple, bleed: tuple) -> list[tuple[float, float]]:
+    """Centres of the registration targets: mid-slug on the top, bottom, left and right sides."""
+    mx0, my0, mx1, my1 = media
+    bx0, by0, bx1, by1 = bleed
+    mid_x, mid_y = (bx0 + bx1) / 2, (by0 + by1) / 2
+    return [(mid_x, (by1 + my1) / 2), (mid_x, (my0 + by0) / 2), ((mx0 + bx0) / 2, mid_y), ((bx1 + mx1) / 2, mid_y)]
+
+
+def _target(cx: float, cy: float, r: float = TARGET_RADIUS_PT, arm: float = TARGET_ARM_PT) -> list[str]:
+    """A registration target: a circle (four Bézier quarters) and a cross through its centre."""
+    k = 0.5523 * r  # control-point distance for a quarter circle
+    return [
+        f"{cx + r:.3f} {cy:.3f} m",
+        f"{cx + r:.3f} {cy + k:.3f} {cx + k:.3f} {cy + r:.3f} {cx:.3f} {cy + r:.3f} c",
+        f"{cx - k:.3f} {cy + r:.3f} {cx - r:.3f} {cy + k:.3f} {cx - r:.3f} {cy:.3f} c",
+        f"{cx - r:.3f} {cy - k:.3f} {cx - k:.3f} {cy - r:.3f} {cx:.3f} {cy - r:.3f} c",
+        f"{cx + k:.3f} {cy - r:.3f} {cx + r:.3f} {cy - k:.3f} {cx + r:.3f} {cy:.3f} c S",
+        f"{cx - arm:.3f} {cy:.3f} m {cx + arm:.3f} {cy:.3f} l S",
+        f"{cx:.3f} {cy - arm:.3f} m {cx:.3f} {cy + arm:.3f} l S",
+    ]
 
 
 def rgb_black_to_k(pdf: bytes) -> bytes:
@@ -87,7 +149,8 @@ def rgb_black_to_k(pdf: bytes) -> bytes:
 
 def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdfx_version: str,
                trim_in: tuple[float, float], bleed_in: float, paper: str,
-               file_name: str | None = None) -> dict:
+               file_name: str | None = None, profile: str = "offset",
+               marks: tuple[str, ...] = ("crop", "registration")) -> dict:
     """Describe the print job for the shop as a JSON-able dict (writes nothing)."""
     if binding not in BINDINGS:
         raise ValueError(f"binding must be one of {', '.join(BINDINGS)}, got {binding!r}")
@@ -100,6 +163,8 @@ def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdf
         "pages": len(_open(pdf).pages),
         "trim": {"in": list(trim_in), "pt": [_to_pt(v) for v in trim_in]},
         "bleed": {"in": bleed_in, "pt": _to_pt(bleed_in)},
+        "profile": profile,
+        "marks": list(marks),
         "binding": binding,
         "colour": "CMYK 4/4",
         "pdfx": pdfx_version,
@@ -200,7 +265,7 @@ def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]])
     xobjects = resources.get(Name.XObject) if resources is not None else None
     if xobjects is None:
         return
-    for _, xobject in xobjects.items():
+    for xobject in xobjects.values():
         if xobject.get(Name.Subtype) != Name.Form or xobject.objgen in seen:
             continue
         seen.add(xobject.objgen)
@@ -213,7 +278,7 @@ def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]])
 def _grey_to_k(owner: pikepdf.Object) -> bytes | None:
     """Content of a page or form with `g g g rg`/`RG` as `0 0 0 1-g k`/`K`, or None if unchanged."""
     changed = False
-    rewritten = []
+    rewritten: list = []
     for instruction in pikepdf.parse_content_stream(owner):
         black = _rgb_grey_level(instruction)
         if black is None:

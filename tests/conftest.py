@@ -1,6 +1,7 @@
 """Shared fixtures: the real CLI in a subprocess, the PML publication built once per session."""
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -62,6 +63,21 @@ def pml_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("build", PML, "-o", outdir)
     assert result.code == 0, result.err
     return outdir
+
+@pytest.fixture(scope="session")
+def make_sample():
+    """tests/fixtures/press/make_sample.py as a module (tests/ is not a package): the PDF/X sample recipe."""
+    spec = importlib.util.spec_from_file_location("make_sample", ROOT / "tests" / "fixtures" / "press" / "make_sample.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def press_samples(make_sample, tmp_path_factory) -> dict[str, Path]:
+    """The 8-page press sample rendered once, as files: `raw` (WeasyPrint's PDF/X-4), `good` (marks in K), `folder`."""
+    return make_sample.write_samples(tmp_path_factory.mktemp("press"))
+
 
 # The validator gate (Ace, Nu, veraPDF, readability) is written but not yet wired into `make`: its tests wait here.
 collect_ignore = ["pending"]

@@ -1,40 +1,22 @@
 """Preflight checks on a good PDF/X-4 sample and on deliberately broken copies (brochure.preflight)."""
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image
 from pikepdf import Name
+from PIL import Image
 
 from brochure import preflight as pf
 from brochure.errors import BrochureError
 
-HERE = Path(__file__).parent
-
-
-def _load_make_sample():
-    """Import tests/fixtures/press/make_sample.py (tests/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_sample", HERE / "fixtures" / "press" / "make_sample.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_sample = _load_make_sample()
-
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory) -> dict[str, Path]:
-    """The good sample (with a 337 ppi CMYK image on page 2) and WeasyPrint's raw output."""
-    folder = tmp_path_factory.mktemp("preflight")
-    good, raw = folder / "good.pdf", folder / "raw.pdf"
-    good.write_bytes(make_sample.make_print_pdf(8, image_dir=folder))
-    raw.write_bytes(make_sample.make_print_pdf(8, image_dir=folder, fix_marks=False))
-    return {"good": good, "raw": raw, "folder": folder}
+def samples(press_samples) -> dict[str, Path]:
+    """The good sample (with a 337 ppi CMYK image on page 2) and WeasyPrint's raw output, as files."""
+    return press_samples
 
 
 def _broken(samples, name: str, change: Callable[[pikepdf.Pdf], None]) -> Path:
@@ -148,11 +130,16 @@ def test_flat_binding_skips_multiple_of_four(samples):
     assert not pf.preflight(path).passed
 
 
-def test_info_dictionary_identification_is_enough(samples):
-    def change(pdf):
+def _identified_in_info(version: str) -> Callable[[pikepdf.Pdf], None]:
+    """A change that drops the XMP packet and names `version` in the Info dictionary only."""
+    def change(pdf: pikepdf.Pdf) -> None:
         del pdf.Root["/Metadata"]
-        pdf.docinfo["/GTS_PDFXVersion"] = "PDF/X-1a:2001"
-    report = pf.preflight(_broken(samples, "infoid", change))
+        pdf.docinfo["/GTS_PDFXVersion"] = version
+    return change
+
+
+def test_info_dictionary_identification_is_enough(samples):
+    report = pf.preflight(_broken(samples, "infoid", _identified_in_info("PDF/X-1a:2001")))
     assert "PDF/X identification (PDF/X-1a:2001)" in report.passes
 
 
@@ -218,11 +205,119 @@ def test_standard_font_and_inline_rgb_image_in_a_form(tmp_path):
     assert "page 1: no TrimBox" in report.failures
 
 
-def test_javascript_fails_and_link_annotation_warns(samples):
+def _annotate(pdf: pikepdf.Pdf, subtype: Name, rect: list[float]) -> None:
+    """Give page 1 one annotation of `subtype` at `rect`."""
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pikepdf.Dictionary(
+        Type=Name.Annot, Subtype=subtype, Rect=rect)]))
+
+
+def test_javascript_and_a_link_inside_the_trim_fail_in_pdfx(samples):
     def change(pdf):
         pdf.Root.OpenAction = pikepdf.Dictionary(S=Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
-        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pikepdf.Dictionary(
-            Type=Name.Annot, Subtype=Name.Link, Rect=[10, 10, 50, 50])]))
+        _annotate(pdf, Name.Link, [10, 10, 50, 50])
     report = pf.preflight(_broken(samples, "interactive", change))
     assert "JavaScript /OpenAction" in report.failures
+    assert "page 1: Link annotation inside the bleed (PDF/X allows none there)" in report.failures
+
+
+def test_link_outside_the_bleed_only_warns_and_printer_marks_pass(samples):
+    # the sample's MediaBox is its BleedBox: widen it so the annotation can sit in a slug
+    def outside(pdf):
+        for page in pdf.pages:
+            page.obj.MediaBox = pikepdf.Array([-40, -40, 436, 652])
+        _annotate(pdf, Name.Link, [-38, -38, -20, -20])
+    report = pf.preflight(_broken(samples, "slug-link", outside))
+    assert report.passed, report.format()
+    assert report.warnings == ("page 1: Link annotation (a print PDF needs none)",)
+    marks = pf.preflight(_broken(samples, "printer-mark", lambda pdf: _annotate(pdf, Name.PrinterMark, [10, 10, 50, 50])))
+    assert marks.passed and not marks.warnings, marks.format()
+
+
+def test_a_link_in_a_plain_pdf_only_warns(samples):
+    def change(pdf):
+        del pdf.Root["/Metadata"]
+        del pdf.Root["/OutputIntents"]
+        _annotate(pdf, Name.Link, [10, 10, 50, 50])
+    report = pf.preflight(_broken(samples, "plain-link", change))
     assert "page 1: Link annotation (a print PDF needs none)" in report.warnings
+
+
+def test_preflight_reads_bytes_as_well_as_files(samples):
+    data = samples["good"].read_bytes()
+    assert pf.preflight(data) == pf.preflight(samples["good"])
+    with pytest.raises(BrochureError, match="^not a readable PDF"):
+        pf.preflight(b"%PDF-1.4 nothing else")
+
+
+# ---- PDF/X-1a ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def x1a(make_sample, press_samples) -> Path:
+    """The sample as WeasyPrint's pdf/x-1a with 0.125 in of bleed, finished for press with our marks, as a file."""
+    from brochure.press import finish_print_pdf
+
+    raw = make_sample.make_print_pdf(8, image_dir=press_samples["folder"], variant="pdf/x-1a", marks="none")
+    path = press_samples["folder"] / "x1a.pdf"
+    path.write_bytes(finish_print_pdf(raw, 0.0, marks=True, pdfx="pdf/x-1a"))
+    return path
+
+
+def _x1a_broken(x1a: Path, name: str, change: Callable[[pikepdf.Pdf], None], version: str | None = None) -> Path:
+    """Save a copy of the X-1a sample changed by `change` (optionally as another PDF version)."""
+    target = x1a.with_name(f"x1a-{name}.pdf")
+    with pikepdf.open(x1a) as pdf:
+        change(pdf)
+        pdf.save(target, force_version=version or pdf.pdf_version)
+    return target
+
+
+def _add_state(pdf: pikepdf.Pdf, **entries) -> None:
+    """Add an ExtGState to page 1's resources and use it."""
+    pdf.pages[0].add_resource(pikepdf.Dictionary(Type=Name.ExtGState, **entries), Name.ExtGState, Name("/Test"))
+    pdf.pages[0].contents_add(b"q /Test gs Q")
+
+
+def _use_icc_cmyk(pdf: pikepdf.Pdf) -> None:
+    """Select an ICCBased CMYK space (the output profile) for a fill on page 1."""
+    profile = pdf.Root.OutputIntents[0].DestOutputProfile
+    pdf.pages[0].add_resource(pikepdf.Array([Name.ICCBased, profile]), Name.ColorSpace, Name("/CS9"))
+    pdf.pages[0].contents_add(b"q /CS9 cs 0 0 0 1 sc 0 0 5 5 re f Q")
+
+
+def test_x1a_sample_passes(x1a):
+    report = pf.preflight(x1a)
+    assert report.passed, report.format()
+    assert "PDF/X-1a:2003: PDF version, Info keys, no transparency, CMYK/grey/spot colour only" in report.passes
+    with pikepdf.open(x1a) as pdf:
+        assert pdf.pdf_version == "1.4"
+        assert not any("/Group" in page.obj for page in pdf.pages)
+
+
+@pytest.mark.parametrize("name, change, version, reason", [
+    ("pdf16", lambda pdf: None, "1.6", "PDF/X-1a:2003 needs PDF 1.4 or earlier, the file is PDF 1.6"),
+    ("info", lambda pdf: pdf.docinfo.__delitem__("/GTS_PDFXVersion"), None, "Info /GTS_PDFXVersion is not 'PDF/X-1a:2003'"),
+    ("trapped", lambda pdf: pdf.docinfo.__delitem__("/Trapped"), None, "Info /Trapped is not /True or /False"),
+    ("title", lambda pdf: pdf.docinfo.__setitem__("/Title", ""), None, "Info /Title missing or empty"),
+    ("opacity", lambda pdf: _add_state(pdf, ca=0.5), None, "opacity ca 0.5 (PDF/X-1a allows no transparency)"),
+    ("blend", lambda pdf: _add_state(pdf, BM=Name.Multiply), None, "blend mode /Multiply"),
+    ("softmask", lambda pdf: _image(pdf)[0][_image(pdf)[1]].__setitem__(
+        "/SMask", pdf.make_stream(b"\xff", Type=Name.XObject, Subtype=Name.Image, Width=1, Height=1,
+                                  ColorSpace=Name.DeviceGray, BitsPerComponent=8)),
+     None, "image with a soft mask (alpha) (PDF/X-1a allows no transparency)"),
+    ("group", lambda pdf: pdf.pages[2].obj.__setitem__("/Group", pikepdf.Dictionary(
+        S=Name.Transparency, CS=Name.DeviceCMYK)), None, "page 3: page transparency group"),
+    ("iccspace", _use_icc_cmyk, None, "page 1: colour space /CS9 (ICCBased) (PDF/X-1a allows only"),
+    ("iccimage", lambda pdf: _image(pdf)[0][_image(pdf)[1]].__setitem__("/ColorSpace", pikepdf.Array(
+        [Name.ICCBased, pdf.Root.OutputIntents[0].DestOutputProfile])), None, "page 2: image"),
+])
+def test_broken_x1a_fails_with_its_reason(x1a, name, change, version, reason):
+    report = pf.preflight(_x1a_broken(x1a, name, change, version))
+    assert not report.passed
+    assert [failure for failure in report.failures if reason in failure], report.format()
+
+
+def test_x1a_2001_needs_pdf_13_and_its_conformance_key(x1a):
+    report = pf.preflight(_x1a_broken(x1a, "2001", _identified_in_info("PDF/X-1:2001")))
+    assert "PDF/X-1:2001 needs PDF 1.3 or earlier, the file is PDF 1.4" in report.failures
+    assert "Info /GTS_PDFXConformance is not 'PDF/X-1a:2001'" in report.failures

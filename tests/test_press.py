@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import uuid
-from pathlib import Path
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -15,31 +13,19 @@ import pytest
 from brochure import press
 from brochure.errors import BrochureError
 
-HERE = Path(__file__).parent
 SHEET = (792, 612)
 
 
-def _load_make_sample():
-    """Import tests/fixtures/press/make_sample.py (tests/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_sample", HERE / "fixtures" / "press" / "make_sample.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_sample = _load_make_sample()
-
-
 @pytest.fixture(scope="module")
-def raw_pdf() -> bytes:
+def raw_pdf(press_samples) -> bytes:
     """WeasyPrint's PDF/X-4 output before the crop-mark colour fix."""
-    return make_sample.make_print_pdf(8, fix_marks=False)
+    return press_samples["raw"].read_bytes()
 
 
 @pytest.fixture(scope="module")
-def print_pdf(raw_pdf) -> bytes:
+def print_pdf(press_samples) -> bytes:
     """The 8-page sample print PDF (bleed, crop + cross marks, CMYK only)."""
-    return press.rgb_black_to_k(raw_pdf)
+    return press_samples["good"].read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +165,8 @@ def test_rgb_black_to_k_leaves_colours_alone():
     assert ([0.0, 0.0, 0.0, 0.5], "K") in instructions
 
 
-def test_pdfx4_recipe_is_byte_identical_across_runs(raw_pdf):
-    assert make_sample.make_print_pdf(8, fix_marks=False) == raw_pdf
+def test_pdfx4_recipe_is_byte_identical_across_runs(make_sample, press_samples, raw_pdf):
+    assert make_sample.make_print_pdf(8, image_dir=press_samples["folder"], fix_marks=False) == raw_pdf
 
 
 def test_pdfx4_recipe_writes_identity_intent_boxes_and_stable_document_id(raw_pdf):
@@ -224,3 +210,102 @@ def test_imposition_rejects_mixed_trim_sizes(print_pdf):
     pdf.save(buffer)
     with pytest.raises(BrochureError, match="page 5 trim 300×600 pt differs"):
         press.impose_booklet(buffer.getvalue())
+
+
+# ---- finishing: registration marks, links, CMYK images, PDF/X-1a ----------------------------
+
+MEDIA = [-27, -27, 423, 639]  # 0.375 in beyond a 5.5 x 8.5 in trim: 0.125 in bleed and a 0.25 in slug
+
+
+def _weasy_like_page(*, annots: list | None = None, extra: bytes = b"") -> bytes:
+    """A one-page PDF shaped like WeasyPrint's: trim at the origin, wide media, a flipped CTM left in force."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(450, 666))
+    page.obj.MediaBox = pikepdf.Array(MEDIA)
+    page.obj.TrimBox = pikepdf.Array([0, 0, 396, 612])
+    page.obj.Contents = pdf.make_stream(b"1 0 0 -1 0 612 cm q 0 0 0 1 k 10 10 50 50 re f Q " + extra)
+    if annots:
+        page.obj.Annots = pikepdf.Array([pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=kind, Rect=[10, 10, 50, 50])
+                                         for kind in annots])
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def _dark(image, point: tuple[float, float], scale: int) -> bool:
+    """True when the rendering has a dark pixel within a pixel of a PDF point (page coordinates)."""
+    x, y = round((point[0] - MEDIA[0]) * scale), round((MEDIA[3] - point[1]) * scale)
+    return image.convert("L").crop((x - 1, y - 1, x + 2, y + 2)).getextrema()[0] < 128
+
+
+def test_offset_marks_add_registration_targets_in_all_separations():
+    finished = press.finish_print_pdf(_weasy_like_page(), 9.0, marks=True)
+    pdf = pikepdf.open(io.BytesIO(finished))
+    page = pdf.pages[0]
+    space = page.Resources.ColorSpace[press.REGISTRATION]
+    assert [space[0], space[1], space[2]] == [pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK]
+    assert list(space[3].C1) == [1, 1, 1, 1]
+    instructions = [(str(i.operator), list(i.operands)) for i in pikepdf.parse_content_stream(page)]
+    assert ("CS", [press.REGISTRATION]) in instructions and ("SCN", [1]) in instructions
+    centres = press.registration_centres(tuple(MEDIA), (-9, -9, 405, 621))
+    assert centres == [(198, 630), (198, -18), (-18, 306), (414, 306)]
+    scale = 4
+    image = pdfium.PdfDocument(finished)[0].render(scale=scale).to_pil().convert("RGB")
+    for cx, cy in centres:
+        assert _dark(image, (cx, cy), scale), (cx, cy)  # the cross through the centre
+        diagonal = press.TARGET_RADIUS_PT * 0.7071
+        assert _dark(image, (cx + diagonal, cy + diagonal), scale)  # the ring, off the cross
+        assert not _dark(image, (cx + 1.5, cy + 1.5), scale)  # inside the ring, off the cross: paper
+    # the page's own square (drawn in flipped space) stays where WeasyPrint put it: top left of the trim
+    assert _dark(image, (30, 612 - 30), scale) and not _dark(image, (30, 30), scale)
+
+
+def test_without_marks_nothing_is_drawn_outside_the_content():
+    finished = press.finish_print_pdf(_weasy_like_page(), 9.0, marks=False)
+    pdf = pikepdf.open(io.BytesIO(finished))
+    assert "/ColorSpace" not in pdf.pages[0].Resources
+    assert [float(v) for v in pdf.pages[0].BleedBox] == [-9, -9, 405, 621]
+    image = pdfium.PdfDocument(finished)[0].render(scale=2).to_pil().convert("L")
+    assert image.crop((0, 0, image.width, 30)).getextrema()[0] == 255  # top slug: no targets, no marks
+
+
+def test_link_annotations_are_dropped_and_others_kept():
+    finished = press.finish_print_pdf(_weasy_like_page(annots=[pikepdf.Name.Link, pikepdf.Name.Link]), 9.0, marks=True)
+    pdf = pikepdf.open(io.BytesIO(finished))
+    assert "/Annots" not in pdf.pages[0].obj
+    kept = pikepdf.open(io.BytesIO(press.finish_print_pdf(
+        _weasy_like_page(annots=[pikepdf.Name.Link, pikepdf.Name.TrapNet]), 9.0, marks=True)))
+    assert [a.Subtype for a in kept.pages[0].Annots] == [pikepdf.Name.TrapNet]
+
+
+def test_x1a_keeps_a_group_that_holds_real_transparency():
+    """Only opaque groups are dropped: a half-transparent fill is left for the preflight to refuse."""
+    source = pikepdf.open(io.BytesIO(_weasy_like_page(extra=b"/Half gs 0 0 0 1 k 0 0 9 9 re f")))
+    page = source.pages[0]
+    page.obj.Group = pikepdf.Dictionary(S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceCMYK)
+    page.add_resource(pikepdf.Dictionary(ca=0.5), pikepdf.Name.ExtGState, pikepdf.Name("/Half"))
+    buffer = io.BytesIO()
+    source.save(buffer)
+    finished = pikepdf.open(io.BytesIO(press.finish_print_pdf(buffer.getvalue(), 9.0, marks=False, pdfx="pdf/x-1a")))
+    assert "/Group" in finished.pages[0].obj
+    source.pages[0].Resources.ExtGState.Half.ca = 1
+    buffer = io.BytesIO()
+    source.save(buffer)
+    finished = pikepdf.open(io.BytesIO(press.finish_print_pdf(buffer.getvalue(), 9.0, marks=False, pdfx="pdf/x-1a")))
+    assert "/Group" not in finished.pages[0].obj
+
+
+@pytest.mark.parametrize("space, allowed", [
+    (pikepdf.Name.DeviceCMYK, True),
+    (pikepdf.Name.DeviceGray, True),
+    (pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK, pikepdf.Dictionary()]), True),
+    (pikepdf.Array([pikepdf.Name.Indexed, pikepdf.Name.DeviceCMYK, 1, b"\0\0\0\0\0\0\0\xff"]), True),
+    (pikepdf.Array([pikepdf.Name.Indexed, pikepdf.Name.DeviceRGB, 1, b"\0\0\0\xff\xff\xff"]), False),
+    (pikepdf.Name.DeviceRGB, False),
+    (pikepdf.Array([pikepdf.Name.Lab, pikepdf.Dictionary()]), False),
+    (pikepdf.Array([pikepdf.Name.ICCBased, pikepdf.Dictionary(N=4)]), False),
+])
+def test_pdfx1a_colour_spaces(space, allowed):
+    from brochure.pdfx import device_space
+
+    assert device_space(space) is allowed

@@ -7,7 +7,6 @@ import json
 import pikepdf
 import pypdfium2
 import pytest
-
 from conftest import PML, run_cli, run_script
 
 TRIM_PT = (396.0, 612.0)  # 5.5 x 8.5 in
@@ -62,7 +61,7 @@ def test_cover_colour_reaches_the_bleed_and_outside_the_marks_is_white(print_bui
     page = document[0]
     scale = 2
     image = page.render(scale=scale, may_draw_forms=True).to_pil().convert("RGB")
-    width, height = page.get_size()
+    _, height = page.get_size()
     with pikepdf.open(print_build / "pml-print.pdf") as pdf:
         bleed = [float(v) for v in pdf.pages[0].obj.BleedBox]
         media = [float(v) for v in pdf.pages[0].obj.MediaBox]
@@ -142,3 +141,148 @@ def test_epub_page_list_matches_the_print_page_count(print_build, pml_build):
             doc = etree.fromstring(book.read(f"EPUB/{name}"))
             marker = doc.xpath(f"//*[@id='{anchor}']")
             assert marker and marker[0].get("role") == "doc-pagebreak"
+
+
+# ---- printer profiles, links, PDF/X-1a ----------------------------------------------------
+
+FIXTURES = PML.parents[2] / "tests" / "fixtures"
+REPO_CONFIG = PML.parents[2] / "brochure.yaml"
+
+
+def _build_with_config(tmp_path, source, replace: tuple[str, str]):
+    """Copy a publication's folder into tmp_path with brochure.yaml edited, build its print edition there."""
+    import shutil
+
+    folder = tmp_path / "src"
+    shutil.copytree(source.parent, folder)
+    config = folder / "brochure.yaml"
+    text = (config if config.exists() else REPO_CONFIG).read_text(encoding="utf-8")
+    assert replace[0] in text
+    config.write_text(text.replace(*replace), encoding="utf-8")
+    result = run_cli("build", folder / source.name, "-o", tmp_path / "out", "--format", "print")
+    assert result.code == 0, result.err
+    return tmp_path / "out"
+
+
+def _registration_spaces(pdf) -> list:
+    """The /Separation /All colour spaces in each page's resources."""
+    return [space for page in pdf.pages for space in page.Resources.get("/ColorSpace", {}).values()
+            if isinstance(space, pikepdf.Array) and space[0] == "/Separation" and space[1] == "/All"]
+
+
+@pytest.fixture(scope="module")
+def pod_build(tmp_path_factory):
+    return _build_with_config(tmp_path_factory.mktemp("pod"), PML, ("profile: offset", "profile: pod"))
+
+
+def test_offset_profile_prints_registration_targets_centred_on_each_side(print_build):
+    from brochure.press import registration_centres
+
+    with pikepdf.open(print_build / "pml-print.pdf") as pdf:
+        assert len(_registration_spaces(pdf)) == len(pdf.pages)
+        media = tuple(float(v) for v in pdf.pages[2].MediaBox)
+        bleed = tuple(float(v) for v in pdf.pages[2].BleedBox)
+    document = pypdfium2.PdfDocument(print_build / "pml-print.pdf")
+    scale = 4
+    image = document[2].render(scale=scale).to_pil().convert("L")
+    document.close()
+    centres = registration_centres(media, bleed)
+    for cx, cy in centres:
+        x, y = round((cx - media[0]) * scale), round((media[3] - cy) * scale)
+        assert image.crop((x - 1, y - 1, x + 2, y + 2)).getextrema()[0] < 128, (cx, cy)
+        assert not (bleed[0] < cx < bleed[2] and bleed[1] < cy < bleed[3]), "targets sit outside the bleed"
+    assert {round(cx) for cx, _ in centres[:2]} == {round((media[0] + media[2]) / 2)}
+
+
+def test_pod_profile_has_bleed_only_no_marks_and_says_so(pod_build):
+    ticket = json.loads((pod_build / "pml-print.json").read_text(encoding="utf-8"))
+    assert ticket["profile"] == "pod" and ticket["marks"] == []
+    with pikepdf.open(pod_build / "pml-print.pdf") as pdf:
+        assert len(pdf.pages) % 4 == 0 and ticket["pages"] == len(pdf.pages)
+        assert not _registration_spaces(pdf)
+        for page in pdf.pages:
+            trim = [float(v) for v in page.obj.TrimBox]
+            assert [float(v) for v in page.obj.BleedBox] == [float(v) for v in page.obj.MediaBox]
+            assert [float(v) for v in page.obj.BleedBox] == [trim[0] - BLEED_PT, trim[1] - BLEED_PT, trim[2] + BLEED_PT, trim[3] + BLEED_PT]
+    document = pypdfium2.PdfDocument(pod_build / "pml-print.pdf")
+    cover = document[0].render(scale=2).to_pil().convert("RGB")
+    document.close()
+    for corner in ((0, 0), (cover.width - 1, 0), (0, cover.height - 1), (cover.width - 1, cover.height - 1)):
+        r, g, b = cover.getpixel(corner)
+        assert b > r + 40, f"no slug: the cover colour reaches the media edge, got {(r, g, b)} at {corner}"
+    result = run_cli("preflight", pod_build / "pml-print.pdf")
+    assert result.code == 0 and "preflight passed: 0 failure(s), 0 warning(s)" in result.out, result.out
+
+
+def test_offset_ticket_names_its_marks(print_build):
+    ticket = json.loads((print_build / "pml-print.json").read_text(encoding="utf-8"))
+    assert ticket["profile"] == "offset" and ticket["marks"] == ["crop", "registration"]
+
+
+def test_print_pdf_has_no_link_annotations_while_the_download_pdf_does(print_build, pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as download:
+        assert any("/Annots" in page.obj for page in download.pages)
+    with pikepdf.open(print_build / "pml-print.pdf") as pdf:
+        assert not any("/Annots" in page.obj for page in pdf.pages)
+
+
+@pytest.fixture(scope="module")
+def x1a_build(tmp_path_factory):
+    """The print-image fixture (an RGB PNG with alpha) built as its brochure.yaml says: PDF/X-1a, offset."""
+    outdir = tmp_path_factory.mktemp("x1a")
+    result = run_cli("build", FIXTURES / "print-image" / "photo.md", "-o", outdir, "--format", "print")
+    assert result.code == 0, result.err
+    return outdir
+
+
+def _images(pdf) -> list:
+    """Every image XObject in the file."""
+    return [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"]
+
+
+def test_x1a_is_identified_as_pdfx1a_2003_on_pdf_14(x1a_build):
+    with pikepdf.open(x1a_build / "photo-print.pdf") as pdf:
+        assert pdf.pdf_version == "1.4"
+        assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-1a:2003"
+        assert "/GTS_PDFXConformance" not in pdf.docinfo and b"GTS_PDFXConformance" not in pdf.Root.Metadata.read_bytes()
+        assert str(pdf.docinfo["/Trapped"]) == "/False" and str(pdf.docinfo["/Title"]) == "A Picture for the Press"
+        assert int(pdf.Root.OutputIntents[0].DestOutputProfile.N) == 4
+    ticket = json.loads((x1a_build / "photo-print.json").read_text(encoding="utf-8"))
+    assert ticket["pdfx"] == "PDF/X-1a:2003"
+
+
+def test_x1a_image_is_cmyk_flattened_on_paper_white_and_nothing_is_transparent(x1a_build):
+    from brochure.pdfx import device_space, transparency
+
+    with pikepdf.open(x1a_build / "photo-print.pdf") as pdf:
+        (image,) = _images(pdf)
+        assert image.ColorSpace == "/DeviceCMYK" and "/SMask" not in image
+        assert list(transparency(pdf)) == []
+        assert not any("/Group" in page.obj for page in pdf.pages)
+        for page in pdf.pages:
+            assert all(device_space(space) for space in page.Resources.get("/ColorSpace", {}).values())
+        cmyk = pikepdf.PdfImage(image).as_pil_image()
+    assert cmyk.mode == "CMYK"
+    assert cmyk.getpixel((5, 5)) == (0, 0, 0, 0)  # a transparent corner: paper white, no ink
+    c, m, y, k = cmyk.getpixel((640, 100))  # the orange disc, above the green band
+    assert c < 20 and m > 100 and y > 200, (c, m, y, k)
+    c, m, y, k = cmyk.getpixel((60, 320))  # the half-transparent green band over paper: a light green
+    assert c > 60 and y > 60 and m < c and k < 40, (c, m, y, k)
+    result = run_cli("preflight", x1a_build / "photo-print.pdf")
+    assert result.code == 0, result.out
+    assert "PASS PDF/X-1a:2003: PDF version, Info keys, no transparency, CMYK/grey/spot colour only" in result.out
+
+
+def test_x1a_build_is_reproducible(x1a_build, tmp_path):
+    assert run_cli("build", FIXTURES / "print-image" / "photo.md", "-o", tmp_path, "--format", "print").code == 0
+    assert (tmp_path / "photo-print.pdf").read_bytes() == (x1a_build / "photo-print.pdf").read_bytes()
+
+
+def test_x4_converts_the_image_to_cmyk_and_keeps_its_alpha(tmp_path):
+    out = _build_with_config(tmp_path, FIXTURES / "print-image" / "photo.md", ("pdfx: pdf/x-1a", "pdfx: pdf/x-4"))
+    with pikepdf.open(out / "photo-print.pdf") as pdf:
+        images = _images(pdf)
+        (picture,) = [image for image in images if "/SMask" in image]
+        assert picture.ColorSpace == "/DeviceCMYK" and picture.SMask.ColorSpace == "/DeviceGray"
+        assert pdf.pdf_version == "1.6"
+    assert run_cli("preflight", out / "photo-print.pdf").code == 0
