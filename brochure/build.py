@@ -66,7 +66,7 @@ def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> 
 def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     """The print PDF, its imposed booklet and its job ticket; preflight must pass first."""
     from . import press
-    from .config import PDFX, PROFILES, TRIMS_IN
+    from .config import BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
     from .errors import PreflightError
     from .preflight import preflight
 
@@ -81,7 +81,7 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     )
     return {
         f"{pub.stem}-print.pdf": print_pdf,
-        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf),
+        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf, tuple(72 * side for side in BOOKLET_SHEETS_IN[pub.print_spec.trim])),
         f"{pub.stem}-print.json": (json.dumps(ticket, indent=2, sort_keys=True) + "\n").encode(),
     }
 

@@ -14,6 +14,8 @@ from .resources import PACKAGE
 
 CONFIG_NAME = "brochure.yaml"
 TRIMS_IN = {"half-letter": (5.5, 8.5), "letter": (8.5, 11.0)}
+# the sheet a trim is imposed 2-up on for the booklet: US Letter landscape, or tabloid (11 × 17 in) landscape
+BOOKLET_SHEETS_IN = {"half-letter": (11.0, 8.5), "letter": (17.0, 11.0)}
 PROFILES = {"offset": ("crop", "registration"), "pod": ()}  # printer profile → printer's marks outside the bleed
 PDFX = {"pdf/x-4": "PDF/X-4", "pdf/x-1a": "PDF/X-1a:2003"}  # WeasyPrint variant → the GTS_PDFXVersion it writes
 

@@ -286,3 +286,84 @@ def test_x4_converts_the_image_to_cmyk_and_keeps_its_alpha(tmp_path):
         assert picture.ColorSpace == "/DeviceCMYK" and picture.SMask.ColorSpace == "/DeviceGray"
         assert pdf.pdf_version == "1.6"
     assert run_cli("preflight", out / "photo-print.pdf").code == 0
+
+
+SAFE_PT = 18.0  # 0.25 in
+
+
+def _glyph_boxes(path):
+    """For each page: its TrimBox (x0, y0, x1, y1) and the box of every visible character on it."""
+    document = pypdfium2.PdfDocument(path)
+    try:
+        pages = []
+        for page in document:
+            text = page.get_textpage()
+            chars = text.get_text_range()
+            boxes = [text.get_charbox(i) for i, char in enumerate(chars) if not char.isspace()]
+            pages.append((page.get_trimbox(), boxes))
+        return pages
+    finally:
+        document.close()
+
+
+def test_all_text_stays_inside_the_safe_zone(print_build):
+    for number, (trim, boxes) in enumerate(_glyph_boxes(print_build / "pml-print.pdf"), start=1):
+        x0, y0, x1, y1 = trim
+        for left, bottom, right, top in boxes:
+            assert left >= x0 + SAFE_PT and right <= x1 - SAFE_PT, f"page {number}: glyph at x {left:.1f}–{right:.1f}"
+            assert bottom >= y0 + SAFE_PT and top <= y1 - SAFE_PT, f"page {number}: glyph at y {bottom:.1f}–{top:.1f}"
+
+
+def test_links_are_printed_as_readable_urls(print_build, pml_build):
+    def text(path):
+        document = pypdfium2.PdfDocument(path)
+        try:
+            return " ".join(page.get_textpage().get_text_range() for page in document)
+        finally:
+            document.close()
+
+    printed, download = " ".join(text(print_build / "pml-print.pdf").split()), " ".join(text(pml_build / "pml.pdf").split())
+    # printed as people read them, without https:// (a link whose text is its address, Clinicaltrials.gov, is not repeated)
+    for url in ("www.nih.gov/health", "catalog.ninds.nih.gov"):
+        assert f"({url}" in printed
+        assert f"({url}" not in download
+
+
+def _text_fill_colours(pdf) -> dict[tuple, int]:
+    """How many text-showing operators run under each fill colour (operator and operands), all pages."""
+    counts: dict[tuple, int] = {}
+    for page in pdf.pages:
+        fill: tuple = ("g", 0.0)
+        stack = []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            op = str(operator)
+            if op in ("k", "g", "rg", "sc", "scn"):
+                fill = (op, *(round(float(o), 3) for o in operands if not isinstance(o, pikepdf.Name)))
+            elif op == "q":
+                stack.append(fill)
+            elif op == "Q" and stack:
+                fill = stack.pop()
+            elif op in ("Tj", "TJ", "'", '"'):
+                counts[fill] = counts.get(fill, 0) + 1
+    return counts
+
+
+def test_body_text_is_100_percent_black_and_no_text_is_rgb(print_build):
+    with pikepdf.open(print_build / "pml-print.pdf") as pdf:
+        counts = _text_fill_colours(pdf)
+    # 0 0 0 1 as DeviceCMYK (k) or in the output intent's ICC CMYK space (scn): 100% K either way
+    assert max(counts, key=counts.get)[1:] == (0.0, 0.0, 0.0, 1.0)
+    assert not [colour for colour in counts if colour[0] == "rg" or len(colour) == 4]
+
+
+def test_us_letter_trim_is_selectable(tmp_path):
+    out = _build_with_config(tmp_path, PML, ("trim: half-letter", "trim: letter"))
+    with pikepdf.open(out / "pml-print.pdf") as pdf:
+        trims = {tuple(round(float(v), 2) for v in page.TrimBox) for page in pdf.pages}
+        assert len(pdf.pages) % 4 == 0
+    (x0, y0, x1, y1), = trims
+    assert (x1 - x0, y1 - y0) == (612.0, 792.0)
+    ticket = json.loads((out / "pml-print.json").read_text(encoding="utf-8"))
+    assert ticket["trim"]["pt"] == [612.0, 792.0], ticket
+    with pikepdf.open(out / "pml-booklet.pdf") as booklet:  # imposed on tabloid: 17 x 11 in
+        assert {tuple(float(v) for v in page.MediaBox) for page in booklet.pages} == {(0.0, 0.0, 1224.0, 792.0)}
