@@ -36,6 +36,12 @@ TEXT_ON_BACKGROUND = {
     "cover band": ("paper", "brand"),
 }
 WCAG_AA_TEXT = 4.5
+CHECKS = {"epub": ("EPUBCheck", "Nu HTML Checker", "Ace"), "pdf": ("PDF tags", "veraPDF PDF/UA-1")}
+
+
+def checks_for(formats: tuple[str, ...]) -> list[str]:
+    """The names of the checks `build --check` runs for these formats."""
+    return [name for fmt in ("epub", "pdf") if fmt in formats for name in CHECKS[fmt]] + ["author", "contrast"]
 
 
 def design_tokens(pub: Publication) -> dict[str, str]:

@@ -92,14 +92,17 @@ def _run(args: argparse.Namespace) -> int:
         else:
             from .build import build
 
-        built = build(args.source, args.outdir, args.format or ("pdf", "epub"))
+        formats = args.format or ("pdf", "epub")
+        built = build(args.source, args.outdir, formats)
         if not args.quiet:
             from .readability import summary_line
 
             for path in built.paths:
                 print(path)
             if args.check:
-                print("check: EPUBCheck, Nu, Ace, PDF tags, veraPDF PDF/UA-1 and contrast found nothing")
+                from .check import checks_for
+
+                print(f"check: no findings from {', '.join(checks_for(formats))}")
             print(summary_line(built.publication))
         return 0
     return 2
