@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pikepdf
@@ -14,7 +15,7 @@ from lxml import etree
 from brochure import check, epub, pdftags, readability
 from brochure.model import Brand
 from brochure.reader import read_publication
-from conftest import PML, run_cli
+from conftest import PML, Run, run_cli
 
 A11Y = Path(__file__).parent / "fixtures" / "a11y"
 TABLES = A11Y / "tables.md"
@@ -22,10 +23,22 @@ XHTML = {"x": "http://www.w3.org/1999/xhtml"}
 
 
 @pytest.fixture(scope="session")
-def pml_checked(tmp_path_factory) -> Path:
+def checked(tmp_path_factory) -> dict[str, tuple[Run, Path]]:
+    """`brochure build --check` on PML, on a fixture with a table, a figure and Spanish, and on a skipped heading.
+
+    The three run side by side (each already runs its validators in parallel): Java and Chromium start slowly.
+    """
+    jobs = {"pml": (PML,), "tables": (TABLES,), "skipped": (A11Y / "skipped-heading.md", "--format", "pdf")}
+    outdirs = {name: tmp_path_factory.mktemp(f"{name}-checked") / "out" for name in jobs}
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        runs = {name: pool.submit(run_cli, "build", args[0], "-o", outdirs[name], "--check", *args[1:]) for name, args in jobs.items()}
+        return {name: (run.result(), outdirs[name]) for name, run in runs.items()}
+
+
+@pytest.fixture(scope="session")
+def pml_checked(checked) -> Path:
     """The PML publication built by `brochure build --check`: every validator ran and found nothing."""
-    outdir = tmp_path_factory.mktemp("pml-checked")
-    result = run_cli("build", PML, "-o", outdir, "--check")
+    result, outdir = checked["pml"]
     assert result.code == 0, result.err
     assert "check: no findings from EPUBCheck, Nu HTML Checker, Ace, PDF tags, veraPDF PDF/UA-1, author, contrast" in result.out
     assert result.out.strip().splitlines()[-1].startswith("readability: grade ")
@@ -33,10 +46,9 @@ def pml_checked(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tables_checked(tmp_path_factory) -> Path:
+def tables_checked(checked) -> Path:
     """A fixture publication with a table, a figure, a link and a passage in Spanish, built with --check."""
-    outdir = tmp_path_factory.mktemp("tables-checked")
-    result = run_cli("build", TABLES, "-o", outdir, "--check")
+    result, outdir = checked["tables"]
     assert result.code == 0, result.err
     return outdir
 
@@ -74,14 +86,14 @@ def test_a_plain_build_makes_no_conformance_claim(pml_build):
     assert not epub.conformance_claimed((pml_build / "pml.epub").read_bytes())
 
 
-def test_gate_failure_writes_nothing_and_names_each_finding(tmp_path):
-    result = run_cli("build", A11Y / "skipped-heading.md", "-o", tmp_path / "out", "--format", "pdf", "--check")
+def test_gate_failure_writes_nothing_and_names_each_finding(checked):
+    result, outdir = checked["skipped"]
     assert result.code == 1
     assert "2 validation finding(s)" in result.err
     assert "PDF/UA-1 7.4.2-1" in result.err
     assert "pdf-tags error: heading 4 is H4 after H2: a level is skipped" in result.err
     assert "Traceback" not in result.err
-    assert not (tmp_path / "out").exists()
+    assert not outdir.exists()
 
 
 def test_missing_alt_text_fails_the_checked_build_with_file_and_line(tmp_path):
