@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
@@ -84,7 +85,7 @@ def author_findings(pub: Publication, pdf: Path | None, book: Path | None) -> li
 
 def gate(pub: Publication, pdf: Path | None, book: Path | None) -> list[Finding]:
     """Every finding of every validator on the given editions (an empty list: all passed); the tools run in parallel."""
-    jobs = []
+    jobs: list[tuple[Callable[[Path], list[Finding]], Path]] = []
     if book is not None:
         jobs += [(validate.epubcheck, book), (validate.nu_html_epub, book), (validate.ace, book)]
     if pdf is not None:
@@ -106,8 +107,8 @@ def build_checked(source: Path, outdir: Path | None, formats: tuple[str, ...]) -
         if book_name in files:
             files[book_name] = epub.claim_conformance(files[book_name], pub.metadata.publisher.name)
             (Path(scratch) / book_name).write_bytes(files[book_name])
-        present = lambda name: Path(scratch) / name if name in files else None  # noqa: E731
-        findings = gate(pub, present(pdf_name), present(book_name))
+        pdf, book = (Path(scratch) / name if name in files else None for name in (pdf_name, book_name))
+        findings = gate(pub, pdf, book)
     if findings:
         raise ValidationError(f"{source.name}: {len(findings)} validation finding(s):\n" + "\n".join(f"  {f}" for f in findings))
     paths = write_outputs(outdir or Path("dist") / pub.stem, files)

@@ -110,8 +110,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _plain_language(args: argparse.Namespace) -> int:
     """`brochure check SOURCE.md [--max-grade N]`: print the readability report; exit 1 above the grade."""
-    from .reader import read_publication
     from .readability import publication_report
+    from .reader import read_publication
 
     pub = read_publication(args.source)
     report = publication_report(pub, args.max_grade if args.max_grade is not None else 8.0)

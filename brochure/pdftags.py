@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdf
@@ -29,72 +30,86 @@ class Element:
     depth: int
     alt: str
     children: tuple[str, ...]  # the standard types of its child elements
-    content: tuple[tuple[int, int], ...]  # (page index, MCID) of its own marked content, in order
+    content: tuple[tuple[int | None, int], ...]  # (page index, MCID) of its own marked content, in order
     objects: int  # OBJR children (annotations)
 
 
 def elements(pdf: pikepdf.Pdf) -> list[Element]:
     """Every structure element in tree (reading) order, with role-mapped standard types."""
-    root = pdf.Root.get("/StructTreeRoot")
+    root: Any = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return []
     role_map = {str(k): str(v) for k, v in root.get("/RoleMap", {}).items()}
-    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    pages: dict[Any, int] = {page.objgen: index for index, page in enumerate(pdf.pages)}
     found: list[Element] = []
 
-    def kind(node: pikepdf.Dictionary) -> str:
+    def kind(node: Any) -> str:
         name = str(node.get("/S", ""))
         return role_map.get(name, name).lstrip("/")
 
-    def visit(node: pikepdf.Dictionary, depth: int) -> None:
-        kids = node.get("/K")
-        kids = list(kids) if isinstance(kids, pikepdf.Array) else [] if kids is None else [kids]
+    def visit(node: Any, depth: int) -> None:
         page = pages.get(node.Pg.objgen) if "/Pg" in node else None
-        content, children, objects, nested = [], [], 0, []
-        for kid in kids:
-            if isinstance(kid, int) or (not isinstance(kid, pikepdf.Dictionary) and int(kid) >= 0):
-                content.append((page, int(kid)))
+        content: list[tuple[int | None, int]] = []
+        nested, objects = [], 0
+        for kid in _kids(node):
+            if not isinstance(kid, pikepdf.Dictionary):
+                content.append((page, int(kid)))  # a bare MCID on the element's own page
             elif kid.get("/Type") == "/MCR":
                 content.append((pages.get(kid.Pg.objgen) if "/Pg" in kid else page, int(kid.MCID)))
             elif kid.get("/Type") == "/OBJR":
                 objects += 1
             elif "/S" in kid:
-                children.append(kind(kid))
                 nested.append(kid)
         alt = str(node.get("/Alt", node.get("/ActualText", "")))
-        found.append(Element(kind(node), depth, alt, tuple(children), tuple(content), objects))
+        found.append(Element(kind(node), depth, alt, tuple(kind(kid) for kid in nested), tuple(content), objects))
         for kid in nested:
             visit(kid, depth + 1)
 
-    kids = root.get("/K")
-    for top in (list(kids) if isinstance(kids, pikepdf.Array) else [kids]):
+    for top in _kids(root):
         if isinstance(top, pikepdf.Dictionary):
             visit(top, 0)
     return found
 
 
-def marked_text(path: Path) -> dict[tuple[int, int], str]:
+def _kids(node: Any) -> list[Any]:
+    """The /K entry of a structure node as a list (it may be one object, an array, or absent)."""
+    kids = node.get("/K")
+    return [] if kids is None else list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def marked_text(path: Path) -> dict[tuple[int | None, int], str]:
     """The text of each marked-content sequence, by (page index, MCID), decoded by pypdf."""
-    texts: dict[tuple[int, int], str] = {}
+    texts: dict[tuple[int | None, int], str] = {}
     for index, page in enumerate(pypdf.PdfReader(path).pages):
-        stack: list[int | None] = []
-
-        def before(operator: bytes, args: list, *_: object) -> None:
-            if operator == b"BDC":
-                props = args[1] if len(args) > 1 else None
-                stack.append(props.get("/MCID") if isinstance(props, dict) else None)
-            elif operator == b"BMC":
-                stack.append(None)
-            elif operator == b"EMC" and stack:
-                stack.pop()
-
-        def text(chunk: str, *_: object) -> None:
-            mcid = next((m for m in reversed(stack) if m is not None), None)
-            if mcid is not None and chunk:
-                texts[(index, mcid)] = texts.get((index, mcid), "") + chunk
-
-        page.extract_text(visitor_operand_before=before, visitor_text=text)
+        page.extract_text(**_MarkedContent(index, texts).visitors())
     return texts
+
+
+class _MarkedContent:
+    """pypdf visitors that file each piece of text under the MCID of the marked content around it."""
+
+    def __init__(self, page: int, texts: dict[tuple[int | None, int], str]):
+        self.page, self.texts = page, texts
+        self.stack: list[int | None] = []
+
+    def visitors(self) -> dict:
+        """The keyword arguments for PageObject.extract_text."""
+        return {"visitor_operand_before": self.operator, "visitor_text": self.text}
+
+    def operator(self, operator: bytes, args: list, *_: object) -> None:
+        if operator == b"BDC":
+            props = args[1] if len(args) > 1 else None
+            self.stack.append(props.get("/MCID") if isinstance(props, dict) else None)
+        elif operator == b"BMC":
+            self.stack.append(None)
+        elif operator == b"EMC" and self.stack:
+            self.stack.pop()
+
+    def text(self, chunk: str, *_: object) -> None:
+        mcid = next((m for m in reversed(self.stack) if m is not None), None)
+        if mcid is not None and chunk:
+            key = (self.page, int(mcid))
+            self.texts[key] = self.texts.get(key, "") + chunk
 
 
 def tagged_text(path: Path) -> str:
@@ -128,7 +143,8 @@ def _finding(message: str, location: str = "") -> Finding:
 
 def _catalog(pdf: pikepdf.Pdf) -> list[Finding]:
     """The document catalog: language, title shown in the title bar, marked as tagged."""
-    root, findings = pdf.Root, []
+    root: Any = pdf.Root
+    findings = []
     if not str(root.get("/Lang", "")).strip():
         findings.append(_finding("no document language (/Lang)", "Catalog"))
     if not bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):

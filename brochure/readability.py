@@ -14,7 +14,6 @@ import importlib.metadata
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import lxml.html
 from textstat import textstat

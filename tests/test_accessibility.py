@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -10,12 +11,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 import weasyprint
+from conftest import PML, Run, run_cli
 from lxml import etree
 
 from brochure import check, epub, pdftags, readability
 from brochure.model import Brand
 from brochure.reader import read_publication
-from conftest import PML, Run, run_cli
 
 A11Y = Path(__file__).parent / "fixtures" / "a11y"
 TABLES = A11Y / "tables.md"
@@ -155,7 +156,7 @@ def test_pdf_headings_follow_the_source_without_skipping(pml_tree):
     levels = [int(e.kind[1]) for e in pml_tree if e.kind in ("H1", "H2", "H3", "H4", "H5", "H6")]
     assert levels[:2] == [1, 2]  # the title, then the contents page
     assert levels[2:2 + len(pub.sections)] == [s.level for s in pub.sections]
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
 
 
 def test_pdf_lists_are_l_of_li(pml_tree):

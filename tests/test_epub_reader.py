@@ -11,11 +11,12 @@ import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
+from conftest import PML, ROOT, seed_sentences
 from playwright import sync_api  # a missing tool is a failure, never a skip
 
 from brochure.reader import read_publication
-from conftest import PML, ROOT, seed_sentences
 
 CHROMIUM = Path("/usr/bin/chromium")
 READER = Path(__file__).parent / "fixtures" / "epub-reader" / "reader.html"
@@ -26,7 +27,7 @@ SCREENSHOT = ROOT / "docs" / "epub-reader.png"
 class _Quiet(SimpleHTTPRequestHandler):
     """Serves the folder with the EPUB media type and without a log line per request."""
 
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".epub": "application/epub+zip", ".js": "text/javascript"}
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, ".epub": "application/epub+zip", ".js": "text/javascript"}
 
     def log_message(self, *args: object) -> None:
         pass

@@ -8,9 +8,18 @@ import sys
 import textwrap
 
 import pytest
+from conftest import PML, ROOT, run_cli
 from textstat import textstat
 
-from brochure.readability import Report, fk_grade, long_words, report, split_sentences
+from brochure.readability import (
+    Report,
+    fk_grade,
+    long_words,
+    report,
+    sections_of,
+    split_sentences,
+    text_blocks,
+)
 
 EASY = "Wash your hands. Use soap and water. Dry them well. Do this before you eat."
 HARD = ("Immunization recommendations consider epidemiological circumstances, individual susceptibility, "
@@ -135,9 +144,6 @@ def test_report_works_without_network():
 
 # ---------------------------------------------------------------- a publication: sections, CLI, build summary
 
-from brochure.readability import sections_of, text_blocks  # noqa: E402
-from conftest import PML, ROOT, run_cli  # noqa: E402
-
 
 def test_text_blocks_take_each_block_once_in_order():
     html = "<h2>Q?</h2><p>One <em>two</em>.</p><ul><li>Item <strong>a</strong><ul><li>Nested</li></ul></li></ul><table><tr><th>H</th><td>D</td></tr></table>"
@@ -153,7 +159,7 @@ def test_sections_split_at_question_headings():
 def test_check_command_reports_each_section_of_the_pml_source():
     result = run_cli("check", PML)
     assert result.code == 0, result.err
-    sections = re.findall(r"^(\S.*\?): grade (\d+\.\d)", result.out, re.M)
+    sections = re.findall(r"^(\S.*\?): grade (\d+\.\d)", result.out, re.MULTILINE)
     assert [title for title, _ in sections] == [
         "What is progressive multifocal leukoencephalopathy?",
         "How can I or my loved one help improve care for people with progressive multifocal leukoencephalopathy?",
@@ -161,7 +167,7 @@ def test_check_command_reports_each_section_of_the_pml_source():
     ]
     assert all(float(grade) > 8 for _, grade in sections)  # reported as it is: the agency's words are not rewritten
     assert "Longest sentences:" in result.out and "Words of 4+ syllables: multifocal" in result.out
-    assert re.search(r"^Overall: grade \d+\.\d, \d+ words, \d+ sentences", result.out, re.M)
+    assert re.search(r"^Overall: grade \d+\.\d, \d+ words, \d+ sentences", result.out, re.MULTILINE)
 
 
 def test_max_grade_turns_the_report_into_a_failing_check():
@@ -186,7 +192,7 @@ def test_check_command_runs_with_the_network_refused():
         from brochure.cli import main
         sys.exit(main(["check", {str(PML)!r}]))
     """)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Overall: grade " in proc.stdout and "nltk" not in proc.stderr
 

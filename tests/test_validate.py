@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,9 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def epubcheck_results(epubs) -> dict[str, list[Finding]]:
-    """EPUBCheck findings per fixture EPUB (one Java run each)."""
-    return {name: validate.epubcheck(path) for name, path in epubs.items()}
+    """EPUBCheck findings per fixture EPUB (one Java run each, side by side)."""
+    with ThreadPoolExecutor() as pool:
+        return dict(zip(epubs, pool.map(validate.epubcheck, epubs.values())))
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +100,7 @@ def ace_pandoc(pandoc_epub) -> list[Finding]:
 @pytest.fixture(scope="session")
 def verapdf_results(pdfs) -> dict[str, list[Finding]]:
     """veraPDF PDF/UA-1 findings per fixture PDF."""
-    return {name: validate.pdf_ua(path) for name, path in pdfs.items()}
+    return dict(zip(pdfs, validate.pdf_ua_many(list(pdfs.values()))))
 
 
 # ---------------------------------------------------------------- Finding
