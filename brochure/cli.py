@@ -138,6 +138,12 @@ def _build_folder(args: argparse.Namespace) -> int:
     for outcome in failed:
         print(f"error: {outcome.error}", file=sys.stderr)
     if not args.quiet:
+        from .readability import summary_line
+        from .reader import read_publication
+
+        for outcome in outcomes:
+            if outcome.record and not outcome.skipped:
+                print(f"{outcome.source}: {summary_line(read_publication(Path(outcome.source)))}")
         built = sum(1 for o in outcomes if o.record and not o.skipped)
         skipped = sum(1 for o in outcomes if o.skipped)
         print(f"{built} built, {skipped} unchanged, {len(failed)} failed; catalog: {(args.outdir or Path('dist')) / 'index.html'}")

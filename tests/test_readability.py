@@ -205,3 +205,9 @@ def test_a_spanish_source_is_not_graded(tmp_path):
     source = ROOT / "tests" / "fixtures" / "catalog-src" / "lpm-es" / "lpm-es.md"
     result = run_cli("check", source)
     assert result.code == 0 and "readability not measured" in result.out and "es" in result.out
+
+
+def test_a_folder_build_prints_the_summary_of_each_built_publication(tmp_path):
+    result = run_cli("build", ROOT / "tests" / "fixtures" / "catalog-src", "-o", tmp_path, "--format", "epub")
+    assert result.code == 0, result.err
+    assert "lpm-es.md: readability: not measured (Flesch–Kincaid grades English text; this publication is es)" in result.out
