@@ -14,9 +14,9 @@ import importlib.metadata
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
-from textstat import textstat
 
 from .model import Publication
 from .resources import PROJECT
@@ -135,6 +135,13 @@ def _format_section(section: SectionReport, target: float) -> str:
     return "\n".join(lines)
 
 
+def _textstat() -> Any:
+    """textstat, imported on first use: a build that only prints a cached summary line never needs it."""
+    from textstat import textstat
+
+    return textstat
+
+
 def fk_grade(words: int, sentences: int, syllables: int) -> float:
     """Flesch–Kincaid grade: 0.39 × words per sentence + 11.8 × syllables per word − 15.59."""
     if not words or not sentences:
@@ -161,7 +168,7 @@ def split_sentences(text: str) -> list[str]:
 
 def syllables(word: str) -> int:
     """Syllables of one word (CMU dictionary, else pyphen hyphenation points)."""
-    return textstat.syllable_count(word)
+    return _textstat().syllable_count(word)
 
 
 def long_words(text: str, minimum: int = LONG_WORD_SYLLABLES) -> tuple[str, ...]:
@@ -176,13 +183,13 @@ def long_words(text: str, minimum: int = LONG_WORD_SYLLABLES) -> tuple[str, ...]
 
 def section_report(title: str, text: str) -> SectionReport:
     """Readability figures of one section's plain text."""
-    sentences = [Sentence(s, textstat.lexicon_count(s)) for s in split_sentences(text)]
+    sentences = [Sentence(s, _textstat().lexicon_count(s)) for s in split_sentences(text)]
     ranked = sorted(sentences, key=lambda s: s.words, reverse=True)[:LONGEST_SENTENCES]
     return SectionReport(
         title=title,
         sentences=len(sentences),
         words=sum(s.words for s in sentences),
-        syllables=sum(textstat.syllable_count(s.text) for s in sentences),
+        syllables=sum(_textstat().syllable_count(s.text) for s in sentences),
         longest=tuple(ranked),
         long_words=long_words(text),
     )
