@@ -9,6 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 SYSTEM := $(VENV)/.system
+TOOLS  := $(VENV)/.validators
 
 .PHONY: all setup build test bench lint previews clean
 .DEFAULT_GOAL := all
@@ -25,7 +26,12 @@ $(SYSTEM): scripts/setup-system.sh | $(READY)
 	bash scripts/setup-system.sh
 	touch $@
 
-setup: $(READY) $(SYSTEM)
+# The validators (javac, Ace from package-lock.json, PdfUaCheck compiled against veraPDF): make test runs them.
+$(TOOLS): scripts/setup-validators.sh package-lock.json brochure/java/PdfUaCheck.java | $(READY) $(SYSTEM)
+	PYTHON=$(BIN)/python bash scripts/setup-validators.sh
+	touch $@
+
+setup: $(READY) $(SYSTEM) $(TOOLS)
 
 build: setup
 	$(BIN)/brochure build publications -o dist

@@ -49,6 +49,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (default: pdf,epub for a file, all for a folder)")
     build.add_argument("-j", "--jobs", type=int, default=None, help="parallel builds for a folder (default: all cores)")
     build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
+    build.add_argument("--check", action="store_true", help="run every validator (EPUBCheck, Nu, Ace, PDF tags, veraPDF PDF/UA-1, contrast); any finding fails and nothing is written")
+    plain = sub.add_parser("check", help="plain-language report of a source: sentences, words, Flesch–Kincaid grade per section")
+    plain.add_argument("source", type=Path, help="a publication's Markdown file")
+    plain.add_argument("--max-grade", type=float, default=None, help="fail (exit 1) when a section's grade is above N")
     check = sub.add_parser("preflight", help="check a print PDF as a print shop would")
     check.add_argument("pdf", help="the print PDF")
     check.add_argument("--flat", action="store_true", help="a flat sheet: no saddle-stitch page-count check")
@@ -75,17 +79,50 @@ def _run(args: argparse.Namespace) -> int:
         from .preflight import main as preflight_main
 
         return preflight_main([args.pdf, "--min-ppi", str(args.min_ppi)] + (["--flat"] if args.flat else []))
+    if args.command == "check":
+        return _plain_language(args)
     if args.command == "build" and args.source.is_dir() and args.source.suffix != ".md":
+        if args.check:
+            print("error: --check builds one publication (a .md file), not a folder", file=sys.stderr)
+            return 2
         return _build_folder(args)
     if args.command == "build":
-        from .build import build
+        if args.check:
+            from .check import build_checked as build
+        else:
+            from .build import build
 
-        built = build(args.source, args.outdir, args.format or ("pdf", "epub"))
+        formats = args.format or ("pdf", "epub")
+        built = build(args.source, args.outdir, formats)
         if not args.quiet:
+            from .readability import summary_line
+
             for path in built.paths:
                 print(path)
+            if args.check:
+                from .check import checks_for
+
+                print(f"check: no findings from {', '.join(checks_for(formats))}")
+            print(summary_line(built.publication))
         return 0
     return 2
+
+
+def _plain_language(args: argparse.Namespace) -> int:
+    """`brochure check SOURCE.md [--max-grade N]`: print the readability report; exit 1 above the grade."""
+    from .readability import publication_report
+    from .reader import read_publication
+
+    pub = read_publication(args.source)
+    report = publication_report(pub, args.max_grade if args.max_grade is not None else 8.0)
+    if report is None:
+        print(f"{args.source}: readability not measured (Flesch–Kincaid grades English text; this is {pub.metadata.lang})")
+        return 0
+    print(report.format())
+    above = report.above(args.max_grade) if args.max_grade is not None else []
+    for section in above:
+        print(f"error: {args.source.name}: section “{section.title}” reads at grade {section.grade:.1f}, above {args.max_grade:g}", file=sys.stderr)
+    return 1 if above else 0
 
 
 def _build_folder(args: argparse.Namespace) -> int:
@@ -101,6 +138,12 @@ def _build_folder(args: argparse.Namespace) -> int:
     for outcome in failed:
         print(f"error: {outcome.error}", file=sys.stderr)
     if not args.quiet:
+        from .readability import summary_line
+        from .reader import read_publication
+
+        for outcome in outcomes:
+            if outcome.record and not outcome.skipped:
+                print(f"{outcome.source}: {summary_line(read_publication(Path(outcome.source)))}")
         built = sum(1 for o in outcomes if o.record and not o.skipped)
         skipped = sum(1 for o in outcomes if o.skipped)
         print(f"{built} built, {skipped} unchanged, {len(failed)} failed; catalog: {(args.outdir or Path('dist')) / 'index.html'}")

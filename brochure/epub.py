@@ -5,9 +5,12 @@ import datetime as dt
 import io
 import uuid
 import zipfile
+from collections.abc import Callable
+from xml.sax.saxutils import escape
 
 import lxml.html
 from ebooklib import epub
+from lxml import etree
 
 from . import templates
 from .errors import BrochureError
@@ -16,6 +19,12 @@ from .resources import STYLES
 
 EPUB_STYLES = ("tokens.css", "base.css", "epub.css")
 A11Y_FEATURES = ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "displayTransformability")
+# Claimed only by `brochure build --check` (claim_conformance), on an EPUB that passed EPUBCheck, Nu and Ace.
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+OPF_NS = "http://www.idpf.org/2007/opf"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
 def book_identifier(pub: Publication) -> str:
@@ -31,6 +40,7 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
     page-break marker, so that the EPUB's page list matches the printed copy.
     """
     book = _book(pub, bool(page_starts))
+    book.set_template("chapter", templates.render("epub_document.xhtml").encode())
     markers = _page_markers(page_starts)
     css = _stylesheets(pub, book)
     cover_image = epub.EpubImage(uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png)
@@ -46,6 +56,7 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
         {"type": "cover", "href": "cover.xhtml", "title": pub.strings["cover"]},
         {"type": "toc", "href": "nav.xhtml", "title": pub.strings["contents"]},
         {"type": "text", "href": "body.xhtml", "title": pub.strings["start_of_content"]},
+        {"type": "backmatter", "href": "back.xhtml", "title": pub.strings["back_cover"]},
     ]
     nav = epub.EpubNav(title=pub.strings["contents"])
     nav.add_item(css[0])
@@ -55,7 +66,7 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"epub3_landmark": True, "epub3_pages": bool(page_starts), "landmark_title": pub.strings["landmarks"],
                                    "pages_title": pub.strings["page_list"], "mtime": _modified(pub), "play_order": {"enabled": False}})
-    return _repack(buffer.getvalue(), pub.metadata.date)
+    return _repack(buffer.getvalue(), pub.metadata.date, lambda name, data: _polish(name, data, pub.metadata.lang))
 
 
 def _book(pub: Publication, page_list: bool) -> epub.EpubBook:
@@ -159,8 +170,48 @@ def _image_type(name: str) -> str:
     return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "svg": "image/svg+xml", "webp": "image/webp"}.get(suffix, "application/octet-stream")
 
 
-def _repack(data: bytes, date: dt.date) -> bytes:
-    """Rewrite the zip reproducibly: mimetype first and stored, fixed timestamps, entries in order."""
+def claim_conformance(data: bytes, certified_by: str) -> bytes:
+    """The same EPUB with the EPUB Accessibility 1.1 conformance claim and its evaluator in the package metadata.
+
+    Only for an EPUB that passed the validators: the claim must be true (brochure.check adds it).
+    """
+    claim = "".join(f'  <meta property="{prop}">{escape(value)}</meta>\n' for prop, value in
+                    (("dcterms:conformsTo", CONFORMANCE), ("a11y:certifiedBy", certified_by)))
+
+    def add_claim(name: str, content: bytes) -> bytes:
+        return content.replace(b"</metadata>", f"{claim}  </metadata>".encode(), 1) if name.endswith(".opf") else content
+
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        date = source.getinfo("mimetype").date_time
+    return _repack(data, dt.date(*date[:3]), add_claim)
+
+
+def conformance_claimed(data: bytes) -> bool:
+    """Whether an EPUB's package claims EPUB Accessibility conformance."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return any(CONFORMANCE.encode() in source.read(name) for name in source.namelist() if name.endswith(".opf"))
+
+
+def _polish(name: str, data: bytes, lang: str) -> bytes:
+    """What ebooklib cannot be told: xml:lang on the OPF package, doc-pagelist on the page list."""
+    if name.endswith(".opf"):
+        root = etree.fromstring(data)
+        root.set(XML_LANG, lang)
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    if name.endswith("nav.xhtml"):
+        tree = etree.fromstring(data).getroottree()
+        for number, nav in enumerate(tree.iter(f"{{{XHTML_NS}}}nav"), start=1):
+            heading = nav.find(f"{{{XHTML_NS}}}h2")
+            heading.set("id", heading.get("id") or f"nav-title-{number}")
+            nav.set("aria-labelledby", heading.get("id"))  # three navs in one document: each needs its own name
+            if nav.get(EPUB_TYPE) == "page-list":
+                nav.set("role", "doc-pagelist")
+        return etree.tostring(tree, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
+    return data
+
+
+def _repack(data: bytes, date: dt.date, edit: Callable[[str, bytes], bytes] = lambda name, content: content) -> bytes:
+    """Rewrite the zip reproducibly: mimetype first and stored, fixed timestamps, entries in order, each edited."""
     stamp = (max(date.year, 1980), date.month, date.day, 0, 0, 0)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
@@ -170,5 +221,5 @@ def _repack(data: bytes, date: dt.date) -> bytes:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name), compresslevel=9 if name != "mimetype" else None)
+            target.writestr(info, edit(name, source.read(name)), compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()

@@ -9,10 +9,19 @@ list item or table cell its own line.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from textstat import textstat
+import lxml.html
+
+from .model import Publication
+from .resources import PROJECT
+
+CACHE = PROJECT / ".cache" / "readability"
 
 TARGET_GRADE = 8.0
 LONG_WORD_SYLLABLES = 4
@@ -22,6 +31,7 @@ ABBREVIATIONS = frozenset({"e.g.", "i.e.", "etc.", "vs.", "dr.", "mr.", "mrs.", 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
 _LETTER = re.compile(r"[^\W\d_]")
+BLOCKS = frozenset({"p", "li", "dt", "dd", "td", "th", "caption", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,13 @@ def _format_section(section: SectionReport, target: float) -> str:
     return "\n".join(lines)
 
 
+def _textstat() -> Any:
+    """textstat, imported on first use: a build that only prints a cached summary line never needs it."""
+    from textstat import textstat
+
+    return textstat
+
+
 def fk_grade(words: int, sentences: int, syllables: int) -> float:
     """Flesch–Kincaid grade: 0.39 × words per sentence + 11.8 × syllables per word − 15.59."""
     if not words or not sentences:
@@ -151,7 +168,7 @@ def split_sentences(text: str) -> list[str]:
 
 def syllables(word: str) -> int:
     """Syllables of one word (CMU dictionary, else pyphen hyphenation points)."""
-    return textstat.syllable_count(word)
+    return _textstat().syllable_count(word)
 
 
 def long_words(text: str, minimum: int = LONG_WORD_SYLLABLES) -> tuple[str, ...]:
@@ -166,13 +183,13 @@ def long_words(text: str, minimum: int = LONG_WORD_SYLLABLES) -> tuple[str, ...]
 
 def section_report(title: str, text: str) -> SectionReport:
     """Readability figures of one section's plain text."""
-    sentences = [Sentence(s, textstat.lexicon_count(s)) for s in split_sentences(text)]
+    sentences = [Sentence(s, _textstat().lexicon_count(s)) for s in split_sentences(text)]
     ranked = sorted(sentences, key=lambda s: s.words, reverse=True)[:LONGEST_SENTENCES]
     return SectionReport(
         title=title,
         sentences=len(sentences),
         words=sum(s.words for s in sentences),
-        syllables=sum(textstat.syllable_count(s.text) for s in sentences),
+        syllables=sum(_textstat().syllable_count(s.text) for s in sentences),
         longest=tuple(ranked),
         long_words=long_words(text),
     )
@@ -181,3 +198,59 @@ def section_report(title: str, text: str) -> SectionReport:
 def report(sections: list[tuple[str, str]], target: float = TARGET_GRADE) -> Report:
     """Readability report of (section title, plain text) pairs against a target grade."""
     return Report(tuple(section_report(title, text) for title, text in sections), target)
+
+
+def text_blocks(html: str) -> list[tuple[str, str]]:
+    """(tag, own text) of each block of an HTML fragment in document order; nested blocks count on their own."""
+    if not html.strip():
+        return []
+    blocks = []
+    for element in lxml.html.fragment_fromstring(html, create_parent="div").iter(*BLOCKS):
+        parts = [element.text or ""]
+        for child in element:
+            if isinstance(child.tag, str) and child.tag not in BLOCKS and not any(d.tag in BLOCKS for d in child.iter()):
+                parts.append(child.text_content())
+            parts.append(child.tail or "")
+        text = " ".join("".join(parts).split())
+        if text:
+            blocks.append((element.tag, text))
+    return blocks
+
+
+def sections_of(title: str, html: str) -> list[tuple[str, str]]:
+    """(heading, plain text) per ## section of a body fragment; text before the first ## goes under title.
+
+    Each block is one line, so a heading or list item without a full stop still ends its sentence.
+    """
+    sections: list[tuple[str, list[str]]] = [(title, [])]
+    for tag, text in text_blocks(html):
+        if tag in ("h1", "h2"):
+            sections.append((text, []))
+        else:
+            sections[-1][1].append(text)
+    return [(name, "\n".join(lines)) for name, lines in sections if lines or name != title]
+
+
+def publication_report(pub: Publication, target: float = TARGET_GRADE) -> Report | None:
+    """The report of a publication's body, section by section; None when its language is not English."""
+    if pub.metadata.lang.split("-")[0].lower() != "en":
+        return None
+    return report(sections_of(pub.metadata.title, pub.body_html), target)
+
+
+def summary_line(pub: Publication) -> str:
+    """The one-line readability summary a build prints, cached by text (loading the CMU dictionary takes ~1 s)."""
+    if pub.metadata.lang.split("-")[0].lower() != "en":
+        return f"readability: not measured (Flesch–Kincaid grades English text; this publication is {pub.metadata.lang})"
+    sections = sections_of(pub.metadata.title, pub.body_html)
+    key = json.dumps([importlib.metadata.version("textstat"), TARGET_GRADE, sections]).encode()
+    cached = CACHE / (hashlib.sha256(key).hexdigest()[:32] + ".txt")
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    line = report(sections).summary_line()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(line, encoding="utf-8")
+    except OSError:
+        pass  # a read-only checkout: measure again next time
+    return line

