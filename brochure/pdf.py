@@ -21,6 +21,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .config import PROFILES
 from .errors import ResourceError
 from .model import Publication
+from .pdftagging import fix_structure, layout_facts
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
 from .resources import STYLES, allowed_file
 
@@ -85,11 +86,28 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
 def write_download_pdf(pub: Publication) -> bytes:
     """The download edition: US Letter, tagged PDF/UA-1, bookmarked, linked."""
     document = _document(render_html(pub, "download"), pub, DOWNLOAD_STYLES)
-    return document.write_pdf(
-        pdf_variant="pdf/ua-1",
-        pdf_tags=True,
-        pdf_identifier=pdf_identifier(pub, "download"),
-    )
+    quiet = _DecorativeAltFilter({image.src for image in pub.images if image.decorative})
+    logging.getLogger("weasyprint").addFilter(quiet)
+    try:
+        pdf = document.write_pdf(
+            pdf_variant="pdf/ua-1",
+            pdf_tags=True,
+            pdf_identifier=pdf_identifier(pub, "download"),
+        )
+    finally:
+        logging.getLogger("weasyprint").removeFilter(quiet)
+    return fix_structure(pdf, layout_facts(document, pub.metadata.lang))
+
+
+class _DecorativeAltFilter(logging.Filter):
+    """Drops WeasyPrint's "has no required alt description" for images marked decorative: they are artifacts."""
+
+    def __init__(self, sources: set[str]):
+        super().__init__()
+        self.sources = sources
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (str(record.msg).startswith("Image \"%s\" has no required alt") and record.args and record.args[0] in self.sources)
 
 
 def layout_print(pub: Publication) -> tuple[weasyprint.Document, tuple[str | None, ...]]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pikepdf
 import pypdf
@@ -77,7 +77,7 @@ def _kids(node: Any) -> list[Any]:
     return [] if kids is None else list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def marked_text(path: Path) -> dict[tuple[int | None, int], str]:
+def marked_text(path: Path | BinaryIO) -> dict[tuple[int | None, int], str]:
     """The text of each marked-content sequence, by (page index, MCID), decoded by pypdf."""
     texts: dict[tuple[int | None, int], str] = {}
     for index, page in enumerate(pypdf.PdfReader(path).pages):

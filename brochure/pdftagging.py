@@ -1,0 +1,201 @@
+"""Fixes to the structure tree WeasyPrint 70 writes, applied with pikepdf to the finished download PDF.
+
+WeasyPrint tags every <img> as a Figure (a decorative image becomes a Figure without /Alt, which PDF/UA
+forbids), puts no /Lang on passages in another language, and labels each link annotation with its URL or
+anchor id. `fix_structure(pdf, layout)` makes decorative images Artifacts, gives the struct elements of
+other-language passages their /Lang, and sets each link annotation's /Contents to the link's own text.
+`Layout` holds what only the laid-out document knows, as plain data: `layout_facts(document)` takes it from
+a WeasyPrint Document (duck-typed: this module does not import WeasyPrint).
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+from pikepdf import Name
+
+from .pdftags import _kids, marked_text, squeeze
+
+BBOX_TOLERANCE = 0.01  # WeasyPrint writes the Figure's BBox with a few decimals
+_LINE_END_HYPHEN = re.compile("[\u00ad\u2010]\n")  # a hyphenate-character (or soft hyphen) before a line break
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the laid-out document knows and the PDF does not say."""
+
+    decorative: tuple[tuple[int, tuple[float, float, float, float]], ...]  # (page index, image content box)
+    passages: tuple[tuple[str, str], ...]  # (lang, text) of each element in another language, in layout order
+
+
+def layout_facts(document: Any, lang: str) -> Layout:
+    """Decorative images (alt="" role="presentation") and elements whose lang differs from the document's."""
+    decorative, passages = [], {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = box.element
+            if element is None:
+                continue
+            if box.element_tag == "img" and element.get("role") == "presentation" and not element.get("alt"):
+                x, y = box.content_box_x(), box.content_box_y()
+                decorative.append((number, (x, y, x + box.width, y + box.height)))
+            if element.get("lang") not in (None, lang):
+                passages.setdefault(element, (element.get("lang"), "".join(element.itertext())))
+    return Layout(tuple(decorative), tuple(passages.values()))
+
+
+def fix_structure(pdf: bytes, layout: Layout) -> bytes:
+    """The PDF with decorative figures as artifacts, /Lang on passages and link text as link /Contents."""
+    texts = marked_text(io.BytesIO(pdf))
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        tree = _Tree(document, texts)
+        for figure in [f for f in tree.of_kind("/Figure") if tree.is_decorative(f, layout.decorative)]:
+            tree.make_artifact(figure)
+        tree.set_languages(layout.passages)
+        tree.label_links()
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+class _Tree:
+    """A structure tree with its page numbers and the text of each marked-content sequence."""
+
+    def __init__(self, document: pikepdf.Pdf, texts: dict[tuple[int | None, int], str]):
+        self.document, self.texts = document, texts
+        self.root: Any = document.Root.StructTreeRoot
+        self.pages = {page.objgen: number for number, page in enumerate(document.pages)}
+
+    def walk(self, node: Any = None) -> Iterator[Any]:
+        """Every structure element under node (the whole tree by default), in reading order."""
+        for kid in _kids(self.root if node is None else node):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                yield kid
+                yield from self.walk(kid)
+
+    def of_kind(self, kind: str) -> list[Any]:
+        return [element for element in self.walk() if element.get("/S") == kind]
+
+    def page(self, node: Any) -> int | None:
+        return self.pages.get(node.Pg.objgen) if "/Pg" in node else None
+
+    def content(self, element: Any) -> list[tuple[int | None, int]]:
+        """(page index, MCID) of the element's own marked content."""
+        keys = []
+        for kid in _kids(element):
+            if not isinstance(kid, pikepdf.Dictionary):
+                keys.append((self.page(element), int(kid)))
+            elif kid.get("/Type") == "/MCR":
+                keys.append((self.page(kid) if "/Pg" in kid else self.page(element), int(kid.MCID)))
+        return keys
+
+    def text(self, element: Any, links: bool = True) -> str:
+        """The element's text with its descendants' (without nested Link elements when links is False)."""
+        own = "".join(self.texts.get(key, "") for key in self.content(element))
+        nested = (self.text(kid, links) for kid in _kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+                  and (links or kid.get("/S") != "/Link"))
+        return own + "".join(nested)
+
+    # ------------------------------------------------------------ decorative images
+
+    def is_decorative(self, figure: Any, decorative: tuple[tuple[int, tuple[float, ...]], ...]) -> bool:
+        """A Figure without /Alt at the place of an image the layout calls decorative."""
+        bbox = figure.get("/A", {}).get("/BBox") if isinstance(figure.get("/A"), pikepdf.Dictionary) else None
+        if "/Alt" in figure or bbox is None:
+            return False
+        box = [float(v) for v in bbox]
+        return any(page == self.page(figure) and all(abs(a - b) < BBOX_TOLERANCE for a, b in zip(box, place, strict=True))
+                   for page, place in decorative)
+
+    def make_artifact(self, figure: Any) -> None:
+        """Mark the figure's content as an Artifact and take the figure out of the tree and the ParentTree."""
+        parent_tree = pikepdf.NumberTree(self.root.ParentTree)
+        for page_index, mcid in self.content(figure):
+            page = self.document.pages[page_index]
+            instructions = pikepdf.parse_content_stream(page)
+            for number, (operands, operator) in enumerate(instructions):
+                if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and operands[1].get("/MCID") == mcid:
+                    instructions[number] = pikepdf.ContentStreamInstruction([Name.Artifact], pikepdf.Operator("BMC"))
+            page.Contents = self.document.make_stream(pikepdf.unparse_content_stream(instructions))
+            parent_tree[int(page.StructParents)][mcid] = None
+        _remove(figure)
+
+    # ------------------------------------------------------------ passages in another language
+
+    def set_languages(self, passages: tuple[tuple[str, str], ...]) -> None:
+        """Give /Lang to the outermost element holding each passage's text, searching on in reading order."""
+        elements = list(self.walk())
+        position = 0
+        for lang, text in passages:
+            wanted = squeeze(text)
+            for number in range(position, len(elements)):
+                if wanted and squeeze(self.text(elements[number])) == wanted:
+                    elements[number].Lang = pikepdf.String(lang)
+                    position = number + 1
+                    break
+
+    # ------------------------------------------------------------ link annotations
+
+    def label_links(self) -> None:
+        """Each link annotation's /Contents becomes the text of its link (all fragments of a broken link)."""
+        parents = pikepdf.NumberTree(self.root.ParentTree)
+        links: dict[tuple[int, int], Any] = {}
+        for page in self.document.pages:
+            for annotation in page.get("/Annots", []):
+                key = annotation.get("/StructParent")
+                element = parents.get(int(key)) if key is not None else None
+                if annotation.get("/Subtype") == "/Link" and element is not None:
+                    links[element.objgen] = annotation
+        for group in self._link_groups(links):
+            text = _plain("".join(self.text(element, links=False) for element in group))
+            for element in self.walk_links(group):
+                if text and element.objgen in links:
+                    links[element.objgen].Contents = pikepdf.String(text)
+
+    def _link_groups(self, links: dict[tuple[int, int], Any]) -> list[list[Any]]:
+        """Outermost Link elements, adjacent siblings with the same target grouped (one HTML link broken over lines)."""
+        groups: list[list[Any]] = []
+        for parent in [self.root, *self.walk()]:
+            if parent.get("/S") == "/Link":
+                continue
+            previous = None
+            for kid in _kids(parent):
+                target = _target(links.get(kid.objgen)) if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Link" else None
+                if target is not None and target == previous:
+                    groups[-1].append(kid)
+                elif target is not None:
+                    groups.append([kid])
+                previous = target
+        return groups
+
+    def walk_links(self, group: list[Any]) -> Iterator[Any]:
+        """The Link elements of a group and the Link elements nested in them (pseudo-elements of the link)."""
+        for element in group:
+            yield element
+            yield from (kid for kid in self.walk(element) if kid.get("/S") == "/Link")
+
+
+def _target(annotation: Any) -> str | None:
+    """Where a link annotation goes: its URI or its destination."""
+    if annotation is None:
+        return None
+    action = annotation.get("/A")
+    return str(action.URI) if isinstance(action, pikepdf.Dictionary) and "/URI" in action else str(annotation.get("/Dest", ""))
+
+
+def _plain(text: str) -> str:
+    """Text as read aloud: line-end hyphenation undone, spaces collapsed."""
+    return " ".join(_LINE_END_HYPHEN.sub("", text).split())
+
+
+def _remove(element: Any) -> None:
+    """Take an element out of its parent's /K, and the parent too if that leaves it empty."""
+    parent = element.P
+    kids = [kid for kid in _kids(parent) if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen)]
+    parent.K = pikepdf.Array(kids)
+    if not kids and parent.get("/S") not in (None, "/Document"):
+        _remove(parent)
