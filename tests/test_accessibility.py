@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
+import logging
 import random
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +16,7 @@ import weasyprint
 from conftest import PML, Run, run_cli
 from lxml import etree
 
-from brochure import check, epub, pdftags, readability
+from brochure import check, epub, pdf, pdftagging, pdftags, readability
 from brochure.model import Brand
 from brochure.reader import read_publication
 
@@ -25,11 +27,13 @@ XHTML = {"x": "http://www.w3.org/1999/xhtml"}
 
 @pytest.fixture(scope="session")
 def checked(tmp_path_factory) -> dict[str, tuple[Run, Path]]:
-    """`brochure build --check` on PML, on a fixture with a table, a figure and Spanish, and on a skipped heading.
+    """`brochure build --check` on PML, on a fixture with a table, a figure and Spanish, on a skipped heading,
+    and (PDF only) on a decorative image.
 
     The three run side by side (each already runs its validators in parallel): Java and Chromium start slowly.
     """
-    jobs = {"pml": (PML,), "tables": (TABLES,), "skipped": (A11Y / "skipped-heading.md", "--format", "pdf")}
+    jobs = {"pml": (PML,), "tables": (TABLES,), "skipped": (A11Y / "skipped-heading.md", "--format", "pdf"),
+            "decorative": (A11Y / "decorative.md", "--format", "pdf")}
     outdirs = {name: tmp_path_factory.mktemp(f"{name}-checked") / "out" for name in jobs}
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         runs = {name: pool.submit(run_cli, "build", args[0], "-o", outdirs[name], "--check", *args[1:]) for name, args in jobs.items()}
@@ -204,6 +208,81 @@ def test_tagged_text_follows_the_structure_tree(pml_checked):
     text = pdftags.tagged_text(pml_checked / "pml.pdf")
     first, last = "Whatisprogressivemultifocalleukoencephalopathy?Progressive", "Thosewhosurvivethedisease"
     assert text.index(first) < text.index(last)
+
+
+# ---------------------------------------------------------------- brochure.pdftagging: what WeasyPrint leaves out
+
+
+def test_decorative_image_is_an_artifact_and_passes_pdf_ua(checked):
+    result, outdir = checked["decorative"]
+    assert result.code == 0, result.err
+    assert "alt description" not in result.err and "error" not in result.err
+    assert "check: no findings from PDF tags, veraPDF PDF/UA-1, author, contrast" in result.out
+    with pikepdf.open(outdir / "decorative.pdf") as document:
+        assert "Figure" not in {e.kind for e in pdftags.elements(document)}
+        page = document.pages[1]
+        images = {str(name) for name, xobject in page.Resources.XObject.items() if xobject.Subtype == "/Image"}
+        marked, drawn_in = [], []
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if str(operator) in ("BDC", "BMC"):
+                marked.append(str(operands[0]))
+            elif str(operator) == "EMC":
+                marked.pop()
+            elif str(operator) == "Do" and str(operands[0]) in images:
+                drawn_in.append(marked[-1])
+        assert drawn_in == ["/Artifact"]
+        slots = pikepdf.NumberTree(document.Root.StructTreeRoot.ParentTree)[int(page.StructParents)]
+        assert None in list(slots)  # the image's MCID no longer points at an element
+        assert all(slot is None or slot.S != "/Figure" for slot in slots)
+
+
+def test_only_images_the_layout_calls_decorative_become_artifacts(tmp_path):
+    raw = tagged_pdf(tmp_path, '<h1>A</h1><img src="rule.png" alt="" role="presentation">').read_bytes()
+    with pikepdf.open(io.BytesIO(raw)) as document:
+        (figure,) = (e for e in _struct(document.Root.StructTreeRoot.K) if e.S == "/Figure")
+        place = tuple(float(v) for v in figure.A.BBox)
+
+    def findings(decorative) -> list[str]:
+        out = tmp_path / "fixed.pdf"
+        out.write_bytes(pdftagging.fix_structure(raw, pdftagging.Layout(decorative=decorative, passages=())))
+        return messages(pdftags.structure_findings(out))
+
+    assert findings(()) == ["figure 1 has no alternate text (/Alt)"]  # no guessing from the missing /Alt
+    assert findings(((0, (0.0, 0.0, 1.0, 1.0)),)) == ["figure 1 has no alternate text (/Alt)"]  # another place
+    assert findings(((0, place),)) == []
+
+
+def test_weasyprint_alt_error_is_silenced_only_for_decorative_images():
+    quiet = pdf._DecorativeAltFilter({"rule.png"})
+    record = logging.LogRecord("weasyprint", logging.ERROR, "", 0, 'Image "%s" has no required alt description', ("rule.png",), None)
+    other = logging.LogRecord("weasyprint", logging.ERROR, "", 0, 'Image "%s" has no required alt description', ("chart.png",), None)
+    assert not quiet.filter(record) and quiet.filter(other)
+
+
+def test_a_passage_in_another_language_has_lang_in_the_pdf(tables_checked):
+    with pikepdf.open(tables_checked / "tables.pdf") as document:
+        tagged = [(str(e.S), str(e.Lang)) for e in _struct(document.Root.StructTreeRoot.K) if "/Lang" in e]
+        spanish = next(e for e in _struct(document.Root.StructTreeRoot.K) if "/Lang" in e)
+        texts = pdftags.marked_text(tables_checked / "tables.pdf")
+        page = document.pages.index(spanish.Pg)
+        words = "".join(texts[(page, int(k))] for span in spanish.K for k in span.K)
+    assert tagged == [("/P", "es")]
+    assert words.strip() == "Lávese las manos a menudo con agua y jabón."
+
+
+def test_link_contents_are_the_link_text(pml_checked, tables_checked):
+    with pikepdf.open(pml_checked / "pml.pdf") as document:
+        annotations = [a for page in document.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
+        by_uri = {str(a.A.URI): str(a.Contents) for a in annotations if "/URI" in a.get("/A", {})}
+        toc = {str(a.Contents) for a in annotations if "/Dest" in a}
+    assert by_uri["https://catalog.ninds.nih.gov"] == "NINDS Publication Catalog"
+    # one link broken over two lines, hyphenated: both annotations carry the whole text
+    assert by_uri["https://www.nih.gov/health-information/nih-clinical-research-trials-you"] == "NIH Clinical Research Trials and You"
+    assert by_uri["https://clinicaltrials.gov"] == "Clinicaltrials.gov"
+    assert toc == {s.title for s in read_publication(PML).sections if s.level == 2}
+    with pikepdf.open(tables_checked / "tables.pdf") as document:
+        contents = {str(a.A.URI): str(a.Contents) for a in document.pages[1].Annots if "/URI" in a.get("/A", {})}
+    assert contents["https://www.example.gov"] == "the agency\u2019s site"
 
 
 # ---------------------------------------------------------------- each structure check can fail
