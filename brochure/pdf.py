@@ -107,7 +107,8 @@ class _DecorativeAltFilter(logging.Filter):
         self.sources = sources
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (str(record.msg).startswith("Image \"%s\" has no required alt") and record.args and record.args[0] in self.sources)
+        alt_error = str(record.msg).startswith('Image "%s" has no required alt')
+        return not (alt_error and isinstance(record.args, tuple) and record.args[:1] and record.args[0] in self.sources)
 
 
 def layout_print(pub: Publication) -> tuple[weasyprint.Document, tuple[str | None, ...]]:

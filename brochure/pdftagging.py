@@ -10,6 +10,7 @@ a WeasyPrint Document (duck-typed: this module does not import WeasyPrint).
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pikepdf import Name
 
 from .pdftags import _kids, marked_text, squeeze
 
+log = logging.getLogger(__name__)
 BBOX_TOLERANCE = 0.01  # WeasyPrint writes the Figure's BBox with a few decimals
 _LINE_END_HYPHEN = re.compile("[\u00ad\u2010]\n")  # a hyphenate-character (or soft hyphen) before a line break
 
@@ -29,23 +31,32 @@ class Layout:
     """What the laid-out document knows and the PDF does not say."""
 
     decorative: tuple[tuple[int, tuple[float, float, float, float]], ...]  # (page index, image content box)
-    passages: tuple[tuple[str, str], ...]  # (lang, text) of each element in another language, in layout order
+    passages: tuple[tuple[str, str], ...]  # (lang, text) of each box in another language, in layout order
 
 
 def layout_facts(document: Any, lang: str) -> Layout:
-    """Decorative images (alt="" role="presentation") and elements whose lang differs from the document's."""
-    decorative, passages = [], {}
+    """Decorative images (alt="" role="presentation") and the text of each box in a language other than lang."""
+    decorative: list[tuple[int, tuple[float, float, float, float]]] = []
+    passages: list[tuple[str, str]] = []
     for number, page in enumerate(document.pages):
         for box in page._page_box.descendants():
-            element = box.element
-            if element is None:
-                continue
+            element = getattr(box, "element", None)
             if box.element_tag == "img" and element.get("role") == "presentation" and not element.get("alt"):
                 x, y = box.content_box_x(), box.content_box_y()
                 decorative.append((number, (x, y, x + box.width, y + box.height)))
-            if element.get("lang") not in (None, lang):
-                passages.setdefault(element, (element.get("lang"), "".join(element.itertext())))
-    return Layout(tuple(decorative), tuple(passages.values()))
+        _passages(page._page_box, lang, passages)
+    return Layout(tuple(decorative), tuple(passages))
+
+
+def _passages(box: Any, lang: str, found: list[tuple[str, str]]) -> None:
+    """(lang, text) of the outermost boxes in another language, in layout order: each one becomes a struct element
+    (a paragraph broken over two pages, or a span over two lines, is two boxes and two elements)."""
+    element = getattr(box, "element", None)
+    if element is not None and element.get("lang") not in (None, lang):
+        found.append((element.get("lang"), "".join(kid.text for kid in box.descendants() if isinstance(getattr(kid, "text", None), str))))
+        return
+    for child in getattr(box, "children", ()):
+        _passages(child, lang, found)
 
 
 def fix_structure(pdf: bytes, layout: Layout) -> bytes:
@@ -115,10 +126,13 @@ class _Tree:
         """Mark the figure's content as an Artifact and take the figure out of the tree and the ParentTree."""
         parent_tree = pikepdf.NumberTree(self.root.ParentTree)
         for page_index, mcid in self.content(figure):
+            if page_index is None:
+                continue
             page = self.document.pages[page_index]
             instructions = pikepdf.parse_content_stream(page)
-            for number, (operands, operator) in enumerate(instructions):
-                if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and operands[1].get("/MCID") == mcid:
+            for number, instruction in enumerate(instructions):
+                operands = instruction.operands
+                if str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and operands[1].get("/MCID") == mcid:
                     instructions[number] = pikepdf.ContentStreamInstruction([Name.Artifact], pikepdf.Operator("BMC"))
             page.Contents = self.document.make_stream(pikepdf.unparse_content_stream(instructions))
             parent_tree[int(page.StructParents)][mcid] = None
@@ -132,11 +146,14 @@ class _Tree:
         position = 0
         for lang, text in passages:
             wanted = squeeze(text)
-            for number in range(position, len(elements)):
-                if wanted and squeeze(self.text(elements[number])) == wanted:
-                    elements[number].Lang = pikepdf.String(lang)
-                    position = number + 1
-                    break
+            if not wanted:
+                continue
+            found = next((n for n in range(position, len(elements)) if squeeze(self.text(elements[n])) == wanted), None)
+            if found is None:
+                log.warning("download PDF: no structure element holds the passage in %s %r; it has no /Lang", lang, text[:60])
+                continue
+            elements[found].Lang = pikepdf.String(lang)
+            position = found + 1
 
     # ------------------------------------------------------------ link annotations
 

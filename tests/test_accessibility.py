@@ -270,6 +270,23 @@ def test_a_passage_in_another_language_has_lang_in_the_pdf(tables_checked):
     assert words.strip() == "Lávese las manos a menudo con agua y jabón."
 
 
+def test_passages_broken_over_lines_and_pages_keep_their_lang(caplog):
+    spanish, french = "Lávese las manos a menudo con agua y jabón. " * 12, "Lavez-vous les mains avec du savon, " * 5
+    html = f"""<html lang="en"><head><title>T</title><style>@page {{ size: 300px; margin: 20px }}</style></head><body>
+    <h1>A</h1><div style="height: 170px"></div><p lang="es">{spanish}</p><p>Say <span lang="fr">{french}</span> too.</p>"""
+    document = weasyprint.HTML(string=html).render(pdf_tags=True)
+    layout = pdftagging.layout_facts(document, "en")
+    fixed = pdftagging.fix_structure(document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True), layout)
+    with pikepdf.open(io.BytesIO(fixed)) as out:
+        pages = {page.objgen: number for number, page in enumerate(out.pages)}
+        tagged = [(str(e.S), str(e.Lang), pages[e.Pg.objgen]) for e in _struct(out.Root.StructTreeRoot.K) if "/Lang" in e]
+    assert [t for t in tagged if t[1] == "es"] == [("/P", "es", 1), ("/P", "es", 2)]  # the paragraph crosses a page
+    assert len([t for t in tagged if t == ("/Span", "fr", t[2])]) > 2  # the span crosses lines (and a page)
+    assert len(tagged) == len(layout.passages) and "no structure element" not in caplog.text
+    pdftagging.fix_structure(fixed, pdftagging.Layout(decorative=(), passages=(("de", "Nicht im PDF."),)))
+    assert "no structure element holds the passage in de 'Nicht im PDF.'" in caplog.text
+
+
 def test_link_contents_are_the_link_text(pml_checked, tables_checked):
     with pikepdf.open(pml_checked / "pml.pdf") as document:
         annotations = [a for page in document.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
