@@ -19,7 +19,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
-from .pdftags import _kids, marked_text, squeeze
+from .pdftags import struct_kids, marked_text, squeeze
 
 log = logging.getLogger(__name__)
 BBOX_TOLERANCE = 0.01  # WeasyPrint writes the Figure's BBox with a few decimals
@@ -41,7 +41,7 @@ def layout_facts(document: Any, lang: str) -> Layout:
     for number, page in enumerate(document.pages):
         for box in page._page_box.descendants():
             element = getattr(box, "element", None)
-            if box.element_tag == "img" and element.get("role") == "presentation" and not element.get("alt"):
+            if element is not None and box.element_tag == "img" and element.get("role") == "presentation" and not element.get("alt"):
                 x, y = box.content_box_x(), box.content_box_y()
                 decorative.append((number, (x, y, x + box.width, y + box.height)))
         _passages(page._page_box, lang, passages)
@@ -83,7 +83,7 @@ class _Tree:
 
     def walk(self, node: Any = None) -> Iterator[Any]:
         """Every structure element under node (the whole tree by default), in reading order."""
-        for kid in _kids(self.root if node is None else node):
+        for kid in struct_kids(self.root if node is None else node):
             if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                 yield kid
                 yield from self.walk(kid)
@@ -97,7 +97,7 @@ class _Tree:
     def content(self, element: Any) -> list[tuple[int | None, int]]:
         """(page index, MCID) of the element's own marked content."""
         keys = []
-        for kid in _kids(element):
+        for kid in struct_kids(element):
             if not isinstance(kid, pikepdf.Dictionary):
                 keys.append((self.page(element), int(kid)))
             elif kid.get("/Type") == "/MCR":
@@ -107,7 +107,7 @@ class _Tree:
     def text(self, element: Any, links: bool = True) -> str:
         """The element's text with its descendants' (without nested Link elements when links is False)."""
         own = "".join(self.texts.get(key, "") for key in self.content(element))
-        nested = (self.text(kid, links) for kid in _kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+        nested = (self.text(kid, links) for kid in struct_kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
                   and (links or kid.get("/S") != "/Link"))
         return own + "".join(nested)
 
@@ -180,7 +180,7 @@ class _Tree:
             if parent.get("/S") == "/Link":
                 continue
             previous = None
-            for kid in _kids(parent):
+            for kid in struct_kids(parent):
                 target = _target(links.get(kid.objgen)) if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Link" else None
                 if target is not None and target == previous:
                     groups[-1].append(kid)
@@ -212,7 +212,7 @@ def _plain(text: str) -> str:
 def _remove(element: Any) -> None:
     """Take an element out of its parent's /K, and the parent too if that leaves it empty."""
     parent = element.P
-    kids = [kid for kid in _kids(parent) if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen)]
+    kids = [kid for kid in struct_kids(parent) if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen)]
     parent.K = pikepdf.Array(kids)
     if not kids and parent.get("/S") not in (None, "/Document"):
         _remove(parent)

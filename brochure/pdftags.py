@@ -51,7 +51,7 @@ def elements(pdf: pikepdf.Pdf) -> list[Element]:
         page = pages.get(node.Pg.objgen) if "/Pg" in node else None
         content: list[tuple[int | None, int]] = []
         nested, objects = [], 0
-        for kid in _kids(node):
+        for kid in struct_kids(node):
             if not isinstance(kid, pikepdf.Dictionary):
                 content.append((page, int(kid)))  # a bare MCID on the element's own page
             elif kid.get("/Type") == "/MCR":
@@ -65,13 +65,13 @@ def elements(pdf: pikepdf.Pdf) -> list[Element]:
         for kid in nested:
             visit(kid, depth + 1)
 
-    for top in _kids(root):
+    for top in struct_kids(root):
         if isinstance(top, pikepdf.Dictionary):
             visit(top, 0)
     return found
 
 
-def _kids(node: Any) -> list[Any]:
+def struct_kids(node: Any) -> list[Any]:
     """The /K entry of a structure node as a list (it may be one object, an array, or absent)."""
     kids = node.get("/K")
     return [] if kids is None else list(kids) if isinstance(kids, pikepdf.Array) else [kids]
