@@ -21,7 +21,6 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .config import PROFILES
 from .errors import ResourceError
 from .model import Publication
-from .pdftagging import fix_structure, layout_facts
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
 from .resources import STYLES, allowed_file
 
@@ -93,10 +92,29 @@ def write_download_pdf(pub: Publication) -> bytes:
             pdf_variant="pdf/ua-1",
             pdf_tags=True,
             pdf_identifier=pdf_identifier(pub, "download"),
+            finisher=_label_links,
         )
     finally:
         logging.getLogger("weasyprint").removeFilter(quiet)
-    return fix_structure(pdf, layout_facts(document, pub.metadata.lang))
+    if any(image.decorative for image in pub.images) or " lang=" in pub.body_html:
+        from .pdftagging import fix_structure, layout_facts  # pikepdf: only when there is something to fix
+
+        pdf = fix_structure(pdf, layout_facts(document, pub.metadata.lang))
+    return pdf
+
+
+def _label_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """A write_pdf finisher: each link annotation's /Contents (what a screen reader announces) becomes the text of its
+    HTML link, not the URL or anchor id WeasyPrint puts there; CSS-generated leaders and page numbers are left out."""
+    for page in document.pages:
+        for _, _, _, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            text = " ".join(_LINE_END_HYPHEN.sub("", "".join(box.element.itertext())).split()) if box.element is not None else ""
+            if annotation is not None and text:
+                annotation["Contents"] = pydyf.String(text)
+
+
+_LINE_END_HYPHEN = re.compile("[\u00ad\u2010]\n")  # a soft hyphen or hyphenate-character before a line break
 
 
 class _DecorativeAltFilter(logging.Filter):

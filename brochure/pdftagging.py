@@ -1,9 +1,9 @@
 """Fixes to the structure tree WeasyPrint 70 writes, applied with pikepdf to the finished download PDF.
 
 WeasyPrint tags every <img> as a Figure (a decorative image becomes a Figure without /Alt, which PDF/UA
-forbids), puts no /Lang on passages in another language, and labels each link annotation with its URL or
-anchor id. `fix_structure(pdf, layout)` makes decorative images Artifacts, gives the struct elements of
-other-language passages their /Lang, and sets each link annotation's /Contents to the link's own text.
+forbids) and puts no /Lang on passages in another language. `fix_structure(pdf, layout)` makes decorative
+images Artifacts and gives the struct elements of other-language passages their /Lang. (Link annotations get
+their link's own text as /Contents while WeasyPrint writes them: see pdf.py.)
 `Layout` holds what only the laid-out document knows, as plain data: `layout_facts(document)` takes it from
 a WeasyPrint Document (duck-typed: this module does not import WeasyPrint).
 """
@@ -60,14 +60,13 @@ def _passages(box: Any, lang: str, found: list[tuple[str, str]]) -> None:
 
 
 def fix_structure(pdf: bytes, layout: Layout) -> bytes:
-    """The PDF with decorative figures as artifacts, /Lang on passages and link text as link /Contents."""
-    texts = marked_text(io.BytesIO(pdf))
+    """The PDF with decorative figures as artifacts and /Lang on passages in another language."""
+    texts = marked_text(io.BytesIO(pdf)) if layout.passages else {}  # slow (pypdf decodes every page): only when needed
     with pikepdf.open(io.BytesIO(pdf)) as document:
         tree = _Tree(document, texts)
         for figure in [f for f in tree.of_kind("/Figure") if tree.is_decorative(f, layout.decorative)]:
             tree.make_artifact(figure)
         tree.set_languages(layout.passages)
-        tree.label_links()
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -154,54 +153,6 @@ class _Tree:
                 continue
             elements[found].Lang = pikepdf.String(lang)
             position = found + 1
-
-    # ------------------------------------------------------------ link annotations
-
-    def label_links(self) -> None:
-        """Each link annotation's /Contents becomes the text of its link (all fragments of a broken link)."""
-        parents = pikepdf.NumberTree(self.root.ParentTree)
-        links: dict[tuple[int, int], Any] = {}
-        for page in self.document.pages:
-            for annotation in page.get("/Annots", []):
-                key = annotation.get("/StructParent")
-                element = parents.get(int(key)) if key is not None else None
-                if annotation.get("/Subtype") == "/Link" and element is not None:
-                    links[element.objgen] = annotation
-        for group in self._link_groups(links):
-            text = _plain("".join(self.text(element, links=False) for element in group))
-            for element in self.walk_links(group):
-                if text and element.objgen in links:
-                    links[element.objgen].Contents = pikepdf.String(text)
-
-    def _link_groups(self, links: dict[tuple[int, int], Any]) -> list[list[Any]]:
-        """Outermost Link elements, adjacent siblings with the same target grouped (one HTML link broken over lines)."""
-        groups: list[list[Any]] = []
-        for parent in [self.root, *self.walk()]:
-            if parent.get("/S") == "/Link":
-                continue
-            previous = None
-            for kid in struct_kids(parent):
-                target = _target(links.get(kid.objgen)) if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Link" else None
-                if target is not None and target == previous:
-                    groups[-1].append(kid)
-                elif target is not None:
-                    groups.append([kid])
-                previous = target
-        return groups
-
-    def walk_links(self, group: list[Any]) -> Iterator[Any]:
-        """The Link elements of a group and the Link elements nested in them (pseudo-elements of the link)."""
-        for element in group:
-            yield element
-            yield from (kid for kid in self.walk(element) if kid.get("/S") == "/Link")
-
-
-def _target(annotation: Any) -> str | None:
-    """Where a link annotation goes: its URI or its destination."""
-    if annotation is None:
-        return None
-    action = annotation.get("/A")
-    return str(action.URI) if isinstance(action, pikepdf.Dictionary) and "/URI" in action else str(annotation.get("/Dest", ""))
 
 
 def _plain(text: str) -> str:

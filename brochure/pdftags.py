@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pikepdf
-import pypdf
 
 from .validate import Finding
 
@@ -79,6 +78,8 @@ def struct_kids(node: Any) -> list[Any]:
 
 def marked_text(path: Path | BinaryIO) -> dict[tuple[int | None, int], str]:
     """The text of each marked-content sequence, by (page index, MCID), decoded by pypdf."""
+    import pypdf  # only the gate and passages in another language read the text back
+
     texts: dict[tuple[int | None, int], str] = {}
     for index, page in enumerate(pypdf.PdfReader(path).pages):
         page.extract_text(**_MarkedContent(index, texts).visitors())
