@@ -64,6 +64,7 @@ class Found:
     images: list[tuple[str, str, bool]] = field(default_factory=list)
     removed_html: list[str] = field(default_factory=list)
     html_depth: int = 0
+    warnings: list[str] = field(default_factory=list)  # for the reader to log once the whole source has passed
 
 
 def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Found]:
@@ -89,8 +90,7 @@ def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Foun
     if found.html_depth > MAX_HTML_DEPTH:
         line = first_line + (source_html.deepest_line - 1 if source_html.deepest_line else 0)
         raise SourceError(f"lists, quotes and HTML are nested more than {MAX_HTML_DEPTH} elements deep", Location(path, line))
-    for item in found.removed_html:
-        log.warning("%s: removed unsafe HTML %s", Location(path, first_line + _line_of(body, item)), item)
+    found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in found.removed_html]
     return html, found
 
 
@@ -213,6 +213,12 @@ def _scan(fragment: str) -> _Scan:
 
 def sanitise(html: str) -> tuple[str, list[str]]:
     """Clean HTML with an allow-list; return the clean HTML and the tags and attributes removed."""
+    clean, removed, _, _ = _sanitise(html)
+    return clean, removed
+
+
+def _sanitise(html: str) -> tuple[str, list[str], _Scan, _Scan]:
+    """sanitise(), with the scans of the HTML as typed and as cleaned."""
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -223,8 +229,9 @@ def sanitise(html: str) -> tuple[str, list[str]]:
         link_rel=None,
         strip_comments=True,
     )
-    removed = Counter(_scan(html).items) - Counter(_scan(clean).items)
-    return clean, sorted(removed)
+    typed, cleaned = _scan(html), _scan(clean)
+    removed = Counter(typed.items) - Counter(cleaned.items)
+    return clean, sorted(removed), typed, cleaned
 
 
 class _Sanitise(Postprocessor):
@@ -235,11 +242,10 @@ class _Sanitise(Postprocessor):
         self.found = found
 
     def run(self, text: str) -> str:
-        clean, removed = sanitise(text)
+        clean, removed, typed, cleaned = _sanitise(text)
         self.found.removed_html.extend(removed)
-        scan = _scan(clean)
-        self.found.images.extend(scan.images)
-        self.found.html_depth = scan.depth
+        self.found.images.extend(typed.images)  # as typed: a refused src is reported, not silently dropped
+        self.found.html_depth = cleaned.depth
         return clean
 
 

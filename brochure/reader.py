@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from pathlib import Path
@@ -14,6 +15,9 @@ from .resources import check_image, resolve_local
 
 # A brochure is a few pages; the 200-page benchmark is 150 kB. Past this, layout would take many minutes.
 MAX_SOURCE_BYTES = 1_000_000
+
+log = logging.getLogger(__name__)
+
 
 def read_publication(path: Path | str) -> Publication:
     """Read, validate and render one Markdown source into a Publication."""
@@ -30,6 +34,8 @@ def read_publication(path: Path | str) -> Publication:
     if "trim" in data:
         print_spec = type(print_spec)(**{**print_spec.__dict__, "trim": data["trim"]})
         check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
+    for warning in found.warnings:
+        log.warning("%s", warning)
     return Publication(
         source=path,
         metadata=metadata,

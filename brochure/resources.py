@@ -106,7 +106,7 @@ def _check_svg(path: Path, ref: str, where: Location) -> None:
             if event == "end" and tag == "style" and re.search(r"url\(|@import", element.text or ""):
                 raise ResourceError(f"image '{ref}' has a <style> that loads other files: an SVG must be self-contained", where)
     except DefusedXmlException as err:
-        raise ResourceError(f"image '{ref}' is an SVG with entities or external references ({type(err).__name__})", where) from None
+        raise ResourceError(f"image '{ref}' declares XML entities or external references, refused in an SVG (they can leak files or expand without bound)", where) from None
     except ParseError as err:
         raise ResourceError(f"image '{ref}' is not well-formed SVG ({err})", where) from None
 
