@@ -51,7 +51,7 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
     if dist is not None:
         files["cover.png"] = cover_png(pub, download_pdf)
         files["cover-thumb.png"] = cover.thumbnail(files["cover.png"])
-    paths = tuple(write_outputs(outdir, files))
+    paths = tuple(write_outputs(outdir, files, root=dist))
     return Built(pub, paths, record(pub, outdir.name, files, pages))
 
 

@@ -330,3 +330,68 @@ def test_nothing_outside_the_folder_reaches_any_output(pub):
     raw = b"".join(path.read_bytes() for path in (pub.parent / "out").iterdir())
     assert SECRET not in text and SECRET.encode() not in raw
     assert b"root:x:0:0" not in raw
+
+
+# ---- outputs: nothing outside the output folder is ever deleted or overwritten ------------------------
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """Precious files outside any output folder."""
+    folder = tmp_path / "precious"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "hostile.epub").write_bytes(b"not yours")
+    (folder / "sub" / "notes.txt").write_text("keep me", encoding="utf-8")
+    return folder
+
+
+def test_output_folder_with_unrelated_files_and_symlinks_out(pub, outside):
+    outdir = pub.parent / "out"
+    outdir.mkdir()
+    (outdir / "unrelated.txt").write_text("mine", encoding="utf-8")
+    (outdir / "hostile.epub").symlink_to(outside / "hostile.epub")  # where an output goes: replaced, not followed
+    (outdir / "elsewhere").symlink_to(outside / "sub")
+    before = snapshot(outside)
+    source = write_source(pub, "Text.\n")
+    assert build(source, outdir, "epub").code == 0
+    assert snapshot(outside) == before
+    assert not (outdir / "hostile.epub").is_symlink() and zipfile.is_zipfile(outdir / "hostile.epub")
+    assert (outdir / "unrelated.txt").read_text(encoding="utf-8") == "mine"
+    write_source(pub, "![Gone](gone.png)\n")
+    assert build(source, outdir, "epub").code == 2
+    assert snapshot(outside) == before
+    assert sorted(path.name for path in outdir.iterdir()) == ["elsewhere", "hostile.epub", "unrelated.txt"]  # no temp files left
+
+
+def test_folder_build_refuses_a_publication_folder_linked_out_of_dist(tmp_path, outside):
+    publications = tmp_path / "publications"
+    (publications / "p").mkdir(parents=True)
+    (publications / "p" / "p.md").write_text(FRONT + "Text.\n", encoding="utf-8")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "p").symlink_to(outside)
+    before = snapshot(outside)
+    result = subprocess.run([sys.executable, "-m", "brochure", "-q", "build", str(publications), "-o", str(dist), "--format", "epub", "-j", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "the output folder leads outside" in result.stderr
+    assert snapshot(outside) == before
+
+
+def test_make_clean_removes_dist_but_nothing_it_links_to(tmp_path, outside):
+    project = tmp_path / "project"
+    (project / "dist" / "pml").mkdir(parents=True)
+    (project / "dist" / "pml" / "pml.pdf").write_bytes(b"%PDF")
+    (project / "dist" / "link-to-file").symlink_to(outside / "hostile.epub")
+    (project / "dist" / "link-to-folder").symlink_to(outside / "sub")
+    (project / ".cache").symlink_to(outside)
+    before = snapshot(outside)
+    done = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "clean"], cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert not (project / "dist").exists() and not (project / ".cache").exists()
+    assert snapshot(outside) == before
