@@ -34,6 +34,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/limits.py
 
 lint: setup
 	$(BIN)/ruff check brochure tests
