@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Limits that keep every later stage (Python-Markdown, lxml, WeasyPrint's layout) well inside Python's recursion limit.
 MAX_LIST_DEPTH = 32  # lists and block quotes, as typed in Markdown
 MAX_HTML_DEPTH = 100  # elements of the body HTML, lists and raw HTML together
+MAX_REMOVAL_WARNINGS = 20
 CONTAINER = re.compile(r" {0,3}(?:>|(?:[-*+]|\d{1,9}[.)])(?= |$)) ?")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap> +|$)")
@@ -90,7 +91,10 @@ def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Foun
     if found.html_depth > MAX_HTML_DEPTH:
         line = first_line + (source_html.deepest_line - 1 if source_html.deepest_line else 0)
         raise SourceError(f"lists, quotes and HTML are nested more than {MAX_HTML_DEPTH} elements deep", Location(path, line))
-    found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in found.removed_html]
+    shown = found.removed_html[:MAX_REMOVAL_WARNINGS]  # each is located by a search of the body: keep that bounded
+    found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in shown]
+    if len(found.removed_html) > len(shown):
+        found.warnings.append(f"{Location(path)}: removed {len(found.removed_html) - len(shown)} more pieces of unsafe HTML")
     return html, found
 
 

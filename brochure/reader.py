@@ -13,8 +13,10 @@ from .errors import Location, ResourceError, SourceError
 from .model import Image, Metadata, Publication, Section
 from .resources import check_image, resolve_local
 
-# A brochure is a few pages; the 200-page benchmark is 150 kB. Past this, layout would take many minutes.
+# A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
+# Python-Markdown, quadratic in the number of blocks) would take many minutes: a hang, to the person waiting.
 MAX_SOURCE_BYTES = 1_000_000
+MAX_LINES = 20_000
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,10 @@ def _read_text(path: Path) -> str:
         raise SourceError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", Location(path, line)) from None
     if "\x00" in text:
         raise SourceError("NUL byte in the text", Location(path, text[: text.index("\x00")].count("\n") + 1))
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if text.count("\n") > MAX_LINES:
+        raise SourceError(f"the source has more than {MAX_LINES:,} lines (the limit)", Location(path, MAX_LINES + 1))
+    return text
 
 
 def _metadata(data: dict, path: Path, config) -> Metadata:  # type: ignore[no-untyped-def]

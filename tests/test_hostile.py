@@ -152,6 +152,12 @@ def test_5_mb_paragraph_is_refused_by_the_size_limit(pub):
     assert_clean_failure(result, pub.parent / "out", "hostile.md:6: the source passes the 1 MB limit on this line")
 
 
+def test_a_million_tiny_blocks_are_refused_by_the_line_limit(pub):
+    source = write_source(pub, "a\n\n" * 300_000)
+    result = build(source, pub.parent / "out")
+    assert_clean_failure(result, pub.parent / "out", "hostile.md:20001: the source has more than 20,000 lines (the limit)")
+
+
 def test_nul_byte(pub):
     source = write_source(pub, "First line.\n\nA NUL \x00 here.\n")
     assert_clean_failure(build(source, pub.parent / "out"), pub.parent / "out", "hostile.md:8: NUL byte in the text")
@@ -232,6 +238,13 @@ def test_a_symlink_out_of_the_folder_is_refused(pub):
     assert_clean_failure(build(source, pub.parent / "out"), pub.parent / "out", "hostile.md:6: image 'inside.png' leads outside the publication's folder")
 
 
+def test_epub_only_build_applies_the_same_sandbox(pub):
+    (pub / "inside.png").symlink_to(pub.parent / "outside.png")
+    source = write_source(pub, '<img src="inside.png" alt="Raw HTML, looks inside">\n')
+    result = build(source, pub.parent / "out", "epub")
+    assert_clean_failure(result, pub.parent / "out", "hostile.md:6: image 'inside.png' leads outside the publication's folder")
+
+
 def test_a_symlinked_folder_out_of_the_folder_is_refused(pub):
     (pub / "etc").symlink_to("/etc")
     source = write_source(pub, "![Passwords](etc/passwd)\n")
@@ -260,6 +273,16 @@ def test_bom_and_crlf_build(pub):
     text = assert_valid_outputs(pub.parent / "out")
     assert "<dc:title>Byte order mark</dc:title>" in text
     assert "\ufeff" not in text and "\r" not in text.replace("\r\n", "")
+
+
+def test_nesting_just_inside_the_limits_builds_every_edition(pub):
+    body = ("".join("    " * depth + "- level\n" for depth in range(32)) + "\n" + "    " * 32 + "<div>" * 36 + "deepest list" + "</div>" * 36
+            + "\n\n" + "> " * 32 + "deepest quote\n\n" + "<div>" * 99 + "deepest HTML" + "</div>" * 99 + "\n")
+    result = build(write_source(pub, body), pub.parent / "out", "pdf,epub,print")
+    assert result.code == 0, result.err
+    text = assert_valid_outputs(pub.parent / "out")
+    for words in ("deepest list", "deepest quote", "deepest HTML"):
+        assert words in text
 
 
 def test_5000_headings_build(pub):
