@@ -67,11 +67,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="limits-src-") as tmp:
         folder = Path(tmp)
         _, _, pml_pages = build_pdf(PML)  # warm-up, and the brochure's page count
-        _, _, one_copy = build_pdf(synthetic_source(folder, 1))
-        copies = max(1, math.ceil(args.pages * 1.0 / max(one_copy - 2, 1)))  # covers and back matter appear once
-        source = synthetic_source(folder, copies)
-        print(f"synthetic publication: the PML body x {copies} ({source.stat().st_size / 1000:.0f} kB); warming up", flush=True)
-        build_pdf(source)
+        copies = max(1, math.ceil(args.pages / pml_pages))
+        for _ in range(3):  # calibrate: scale the copies by the pages the last guess gave (covers appear once)
+            source = synthetic_source(folder, copies)
+            _, _, pages = build_pdf(source)  # also the warm-up
+            print(f"synthetic publication: the PML body x {copies} ({source.stat().st_size / 1000:.0f} kB) = {pages} pages", flush=True)
+            if abs(pages - args.pages) <= args.pages * 0.05:
+                break
+            copies = max(1, round(copies * args.pages / pages))
         samples: dict[str, list[tuple[float, int, int]]] = {"PML": [], "synthetic": []}
         for run in range(args.runs):
             print(f"round {run + 1}/{args.runs}", flush=True)
