@@ -418,3 +418,27 @@ def test_make_clean_removes_dist_but_nothing_it_links_to(tmp_path, outside):
     assert done.returncode == 0, done.stderr
     assert not (project / "dist").exists() and not (project / ".cache").exists()
     assert snapshot(outside) == before
+
+
+# ---- the WeasyPrint URL fetcher itself --------------------------------------------------------------
+
+
+def test_sandbox_fetcher_serves_the_folder_and_assets_and_refuses_the_rest(pub, server):
+    from weasyprint.urls import FatalURLFetchingError
+
+    from brochure.pdf import SandboxFetcher
+    from brochure.resources import STYLES
+
+    shutil.copy(HOSTILE / "safe.svg", pub / "safe.svg")
+    shutil.copy(HOSTILE / "xxe.svg", pub / "xxe.svg")
+    (pub / "link.png").symlink_to(pub.parent / "outside.png")
+    fetcher = SandboxFetcher(pub)
+    assert fetcher.fetch((pub / "safe.svg").as_uri()).read() == (HOSTILE / "safe.svg").read_bytes()
+    assert fetcher.fetch((STYLES / "base.css").as_uri()).read() == (STYLES / "base.css").read_bytes()
+    refused = [(pub.parent / "secret.txt").as_uri(), "file:///etc/passwd", (pub / "link.png").as_uri(), (pub / "xxe.svg").as_uri(),
+               f"{pub.as_uri()}/../secret.txt", f"http://127.0.0.1:{server.server_port}/x.png", f"https://127.0.0.1:{server.server_port}/",
+               f"ftp://127.0.0.1:{server.server_port}/x", "data:image/svg+xml,<svg/>", f"file://127.0.0.1{pub / 'safe.svg'}"]
+    for url in refused:
+        with pytest.raises(FatalURLFetchingError):
+            fetcher.fetch(url)
+    assert _Counter.hits == 0

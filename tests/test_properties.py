@@ -23,7 +23,7 @@ from brochure.pdf import write_download_pdf
 from brochure.reader import read_publication
 
 TINY_PNG = Path(__file__).resolve().parent / "fixtures" / "bad" / "tiny.png"
-CLEAN_ERROR = re.compile(r"^[\w.-]+\.md(:\d+)?: \S")
+CLEAN_ERROR = re.compile(r"^[\w.-]+\.md:\d+: \S")  # file:line: message
 
 words = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs")), max_size=30)
 punctuation = st.sampled_from(["*", "**", "_", "__", "`", "``", "[", "]", "(", ")", "!", "#", "<", ">", "&", "|", "\\", "~", "{", "}", ":", "^", "-", "+", "1.", "---", "***"])
