@@ -28,13 +28,13 @@ def write_outputs(outdir: Path, files: dict[str, bytes], root: Path | None = Non
     try:
         for name, data in sorted(files.items()):
             target = outdir / name
-            handle, temp = tempfile.mkstemp(dir=outdir, prefix=f".{name}.", suffix=".part")
-            staged.append((Path(temp), target))
+            handle, temp_name = tempfile.mkstemp(dir=outdir, prefix=f".{name}.", suffix=".part")
+            staged.append((Path(temp_name), target))
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-            os.chmod(temp, 0o644)
+            os.chmod(temp_name, 0o644)
         for temp, target in staged:
             os.replace(temp, target)
     except OSError as err:

@@ -85,9 +85,10 @@ def _check_raster(path: Path, kind: str, ref: str, where: Location) -> None:
 
 def _check_svg(path: Path, ref: str, where: Location) -> None:
     """Parse with defusedxml (no entities, nothing external), not too deep, referring to nothing outside itself."""
+    from xml.etree.ElementTree import ParseError
+
     import defusedxml.ElementTree as safe_xml
     from defusedxml import DefusedXmlException
-    from xml.etree.ElementTree import ParseError
 
     depth = 0
     try:
@@ -105,7 +106,7 @@ def _check_svg(path: Path, ref: str, where: Location) -> None:
                     raise ResourceError(f"image '{ref}' refers to '{value}': an SVG must be self-contained", where)
             if event == "end" and tag == "style" and re.search(r"url\(|@import", element.text or ""):
                 raise ResourceError(f"image '{ref}' has a <style> that loads other files: an SVG must be self-contained", where)
-    except DefusedXmlException as err:
+    except DefusedXmlException:
         raise ResourceError(f"image '{ref}' declares XML entities or external references, refused in an SVG (they can leak files or expand without bound)", where) from None
     except ParseError as err:
         raise ResourceError(f"image '{ref}' is not well-formed SVG ({err})", where) from None

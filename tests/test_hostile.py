@@ -7,7 +7,6 @@ Small fixtures live in tests/fixtures/hostile/; the big ones are generated here 
 from __future__ import annotations
 
 import http.server
-import io
 import shutil
 import struct
 import subprocess
@@ -21,7 +20,6 @@ import lxml.etree
 import pikepdf
 import pypdfium2
 import pytest
-
 from conftest import ROOT, Run
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
@@ -33,7 +31,7 @@ TIMEOUT = 240
 def build(source: Path, outdir: Path, formats: str = "pdf,epub") -> Run:
     """`python -m brochure build` in a subprocess, with a timeout (a hang fails the test)."""
     done = subprocess.run([sys.executable, "-m", "brochure", "build", str(source), "-o", str(outdir), "--format", formats],
-                          cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+                          cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -67,7 +65,7 @@ class _Counter(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.end_headers()
 
-    do_GET = do_HEAD = do_POST = _count  # noqa: N815 - http.server's names
+    do_GET = do_HEAD = do_POST = _count
 
     def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
         pass
@@ -399,7 +397,7 @@ def test_folder_build_refuses_a_publication_folder_linked_out_of_dist(tmp_path, 
     (dist / "p").symlink_to(outside)
     before = snapshot(outside)
     result = subprocess.run([sys.executable, "-m", "brochure", "-q", "build", str(publications), "-o", str(dist), "--format", "epub", "-j", "1"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+                            cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "the output folder leads outside" in result.stderr
@@ -414,7 +412,7 @@ def test_make_clean_removes_dist_but_nothing_it_links_to(tmp_path, outside):
     (project / "dist" / "link-to-folder").symlink_to(outside / "sub")
     (project / ".cache").symlink_to(outside)
     before = snapshot(outside)
-    done = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "clean"], cwd=project, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "clean"], cwd=project, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert not (project / "dist").exists() and not (project / ".cache").exists()
     assert snapshot(outside) == before
