@@ -26,6 +26,10 @@ def resolve_local(ref: str, folder: Path, where: Location, what: str = "file") -
     target = (folder / relative).resolve()
     if not is_inside(target, (folder.resolve(),)):
         raise ResourceError(f"{what} '{ref}' leads outside the publication's folder", where)
+    parts = urlsplit(ref)
+    if ".." in Path(relative).parts or parts.query or parts.fragment or "\\" in ref:
+        # The EPUB stores the file under this very name: it must be a plain path, the same on every reader.
+        raise ResourceError(f"{what} '{ref}' must be a plain path inside the publication's folder (no '..', '?', '#' or '\\')", where)
     return target
 
 

@@ -10,7 +10,6 @@ import http.server
 import shutil
 import struct
 import subprocess
-import sys
 import threading
 import zipfile
 import zlib
@@ -20,19 +19,16 @@ import lxml.etree
 import pikepdf
 import pypdfium2
 import pytest
-from conftest import ROOT, Run
+from conftest import ROOT, Run, run_cli
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 FRONT = "---\ntitle: Hostile\nlang: en\n---\n\n"  # the body starts on line 6
 SECRET = "TOP-SECRET-7f3a9c"  # written outside the publication's folder: must never reach an output
-TIMEOUT = 240
 
 
 def build(source: Path, outdir: Path, formats: str = "pdf,epub") -> Run:
-    """`python -m brochure build` in a subprocess, with a timeout (a hang fails the test)."""
-    done = subprocess.run([sys.executable, "-m", "brochure", "build", str(source), "-o", str(outdir), "--format", formats],
-                          cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-    return Run(done.returncode, done.stdout, done.stderr)
+    """`python -m brochure build` in a subprocess, with run_cli's timeout (a hang fails the test)."""
+    return run_cli("build", source, "-o", outdir, "--format", formats)
 
 
 def png(width: int, height: int) -> bytes:
@@ -221,11 +217,14 @@ ESCAPES = [
     ("dot-dot-deep", "![Passwords](../../../../../../etc/passwd)", "image '../../../../../../etc/passwd' leads outside"),
     ("encoded-dot-dot", "![Secret](%2e%2e/outside.png)", "image '%2e%2e/outside.png' leads outside the publication's folder"),
     ("raw-html-dot-dot", '<img src="../outside.png" alt="Outside">', "image '../outside.png' leads outside the publication's folder"),
+    ("dot-dot-back-inside", "![Round trip](../pub/tiny.png)", "image '../pub/tiny.png' must be a plain path inside the publication's folder"),
+    ("fragment", "![Fragment](tiny.png#x)", "image 'tiny.png#x' must be a plain path inside the publication's folder"),
 ]
 
 
 @pytest.mark.parametrize("name, body, expected", ESCAPES, ids=[case[0] for case in ESCAPES])
 def test_references_out_of_the_folder_are_refused(pub, name, body, expected):
+    (pub / "tiny.png").write_bytes(png(8, 8))
     source = write_source(pub, f"Text.\n\n{body}\n")
     assert_clean_failure(build(source, pub.parent / "out"), pub.parent / "out", f"hostile.md:8: {expected}")
 
@@ -396,11 +395,10 @@ def test_folder_build_refuses_a_publication_folder_linked_out_of_dist(tmp_path, 
     dist.mkdir()
     (dist / "p").symlink_to(outside)
     before = snapshot(outside)
-    result = subprocess.run([sys.executable, "-m", "brochure", "-q", "build", str(publications), "-o", str(dist), "--format", "epub", "-j", "1"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert "the output folder leads outside" in result.stderr
+    result = run_cli("-q", "build", publications, "-o", dist, "--format", "epub", "-j", "1")
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert "the output folder leads outside" in result.err
     assert snapshot(outside) == before
 
 
