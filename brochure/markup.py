@@ -33,6 +33,7 @@ MAX_HTML_DEPTH = 100  # elements of the body HTML, lists and raw HTML together
 MAX_REMOVAL_WARNINGS = 20
 CONTAINER = re.compile(r" {0,3}(?:>|(?:[-*+]|\d{1,9}[.)])(?= |$)) ?")
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+OPTIONAL_END_TAGS = {"caption", "colgroup", "dd", "dt", "li", "optgroup", "option", "p", "rp", "rt", "tbody", "td", "tfoot", "th", "thead", "tr"}
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap> +|$)")
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 ALLOWED_TAGS = {
@@ -106,7 +107,7 @@ def _check_nesting(text: str, path: Path, first_line: int) -> _Scan:
             in_fence = not in_fence
         if not in_fence and _container_depth(line) > MAX_LIST_DEPTH:
             raise SourceError(f"lists and block quotes are nested more than {MAX_LIST_DEPTH} levels deep", Location(path, first_line + number))
-    scan = _scan(text)
+    scan = _scan(text, typed=True)
     if scan.depth > MAX_HTML_DEPTH:
         raise SourceError(f"HTML elements are nested more than {MAX_HTML_DEPTH} deep", Location(path, first_line + scan.deepest_line - 1))
     return scan
@@ -184,8 +185,9 @@ def _line_of(body: str, item: str) -> int:
 class _Scan(HTMLParser):
     """Walks an HTML fragment: its (tag, attribute) pairs, its images, how deep its elements nest and where."""
 
-    def __init__(self) -> None:
+    def __init__(self, nesting: set[str]) -> None:
         super().__init__(convert_charrefs=True)
+        self.nesting = nesting  # the tags that count towards the depth
         self.items: list[str] = []
         self.images: list[tuple[str, str, bool]] = []
         self.open = 0
@@ -198,18 +200,20 @@ class _Scan(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if tag == "img":
             self.images.append((values.get("src", ""), values.get("alt", ""), "decorative" in values.get("class", "").split()))
-        if tag in ALLOWED_TAGS and tag not in VOID_TAGS:
+        if tag in self.nesting:
             self.open += 1
             if self.open > self.depth:
                 self.depth, self.deepest_line = self.open, self.getpos()[0]
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ALLOWED_TAGS and tag not in VOID_TAGS and self.open:
+        if tag in self.nesting and self.open:
             self.open -= 1
 
 
-def _scan(fragment: str) -> _Scan:
-    scanner = _Scan()
+def _scan(fragment: str, typed: bool = False) -> _Scan:
+    """Scan HTML; as typed by a writer, elements whose end tag may be left out do not count towards the depth."""
+    nesting = ALLOWED_TAGS - VOID_TAGS - (OPTIONAL_END_TAGS if typed else set())
+    scanner = _Scan(nesting)
     scanner.feed(fragment)
     scanner.close()
     return scanner
@@ -233,7 +237,7 @@ def _sanitise(html: str) -> tuple[str, list[str], _Scan, _Scan]:
         link_rel=None,
         strip_comments=True,
     )
-    typed, cleaned = _scan(html), _scan(clean)
+    typed, cleaned = _scan(html, typed=True), _scan(clean)
     removed = Counter(typed.items) - Counter(cleaned.items)
     return clean, sorted(removed), typed, cleaned
 

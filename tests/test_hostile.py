@@ -282,6 +282,13 @@ def test_nesting_just_inside_the_limits_builds_every_edition(pub):
         assert words in text
 
 
+def test_long_raw_html_lists_with_optional_end_tags_are_not_mistaken_for_nesting(pub):
+    body = "<ul>\n" + "".join(f"<li>item {number}\n" for number in range(150)) + "</ul>\n\n<table>\n" + "<tr><td>cell\n" * 150 + "</table>\n"
+    result = build(write_source(pub, body), pub.parent / "out", "epub")
+    assert result.code == 0, result.err
+    assert "item 149" in assert_valid_outputs(pub.parent / "out")
+
+
 def test_5000_headings_build(pub):
     source = write_source(pub, "".join(f"### Question {number}\n" for number in range(5000)))
     result = build(source, pub.parent / "out", "pdf")
