@@ -41,6 +41,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/limits.py
 
 previews: setup
 	$(BIN)/python scripts/previews.py

@@ -51,7 +51,7 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         files["cover.png"] = cover_png(pub, download_pdf)
         files["cover-thumb.png"] = cover.thumbnail(files["cover.png"])
         listing = _listing_record(pub, outdir, files)
-    paths = tuple(write_outputs(outdir, files))
+    paths = tuple(write_outputs(outdir, files, root=dist))
     return Built(pub, paths, listing)
 
 

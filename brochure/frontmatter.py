@@ -43,14 +43,25 @@ SCHEMA: dict[str, Field] = {
 }
 
 
+MAX_DEPTH = 16  # front matter is a flat mapping with a few lists; deep nesting would exhaust the recursive composer
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (no expansion bombs)."""
+    """A safe loader that refuses aliases (no expansion bombs) and deep nesting (no recursion errors)."""
+
+    depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(None, None, "aliases are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(None, None, f"values nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def split(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int], str, int]:

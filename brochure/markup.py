@@ -23,10 +23,17 @@ from markdown.extensions.toc import TocExtension
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .errors import Location
+from .errors import Location, SourceError
 
 log = logging.getLogger(__name__)
 
+# Limits that keep every later stage (Python-Markdown, lxml, WeasyPrint's layout) well inside Python's recursion limit.
+MAX_LIST_DEPTH = 32  # lists and block quotes, as typed in Markdown
+MAX_HTML_DEPTH = 100  # elements of the body HTML, lists and raw HTML together
+MAX_REMOVAL_WARNINGS = 20
+CONTAINER = re.compile(r" {0,3}(?:>|(?:[-*+]|\d{1,9}[.)])(?= |$)) ?")
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+OPTIONAL_END_TAGS = {"caption", "colgroup", "dd", "dt", "li", "optgroup", "option", "p", "rp", "rt", "tbody", "td", "tfoot", "th", "thead", "tr"}
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap> +|$)")
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 ALLOWED_TAGS = {
@@ -58,6 +65,8 @@ class Found:
     headings: list[tuple[str, str, int]] = field(default_factory=list)
     images: list[tuple[str, str, bool]] = field(default_factory=list)
     removed_html: list[str] = field(default_factory=list)
+    html_depth: int = 0
+    warnings: list[str] = field(default_factory=list)  # for the reader to log once the whole source has passed
 
 
 def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Found]:
@@ -73,10 +82,50 @@ def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Foun
         ],
         output_format="xhtml",
     )
-    html = md.convert(normalise_list_indent(body))
-    for item in found.removed_html:
-        log.warning("%s: removed unsafe HTML %s", Location(path, first_line + _line_of(body, item)), item)
+    text = normalise_list_indent(body)
+    source_html = _check_nesting(text, path, first_line)
+    try:
+        html = md.convert(text)
+    except RecursionError:
+        line = first_line + _most_nested_line(body)
+        raise SourceError("emphasis, links or lists are nested too deeply to read", Location(path, line)) from None
+    if found.html_depth > MAX_HTML_DEPTH:
+        line = first_line + (source_html.deepest_line - 1 if source_html.deepest_line else 0)
+        raise SourceError(f"lists, quotes and HTML are nested more than {MAX_HTML_DEPTH} elements deep", Location(path, line))
+    shown = found.removed_html[:MAX_REMOVAL_WARNINGS]  # each is located by a search of the body: keep that bounded
+    found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in shown]
+    if len(found.removed_html) > len(shown):
+        found.warnings.append(f"{Location(path)}: removed {len(found.removed_html) - len(shown)} more pieces of unsafe HTML")
     return html, found
+
+
+def _check_nesting(text: str, path: Path, first_line: int) -> _Scan:
+    """Refuse lists and quotes, or raw HTML, nested deeper than the limits; return the scan of the raw HTML."""
+    in_fence = False
+    for number, line in enumerate(text.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if not in_fence and _container_depth(line) > MAX_LIST_DEPTH:
+            raise SourceError(f"lists and block quotes are nested more than {MAX_LIST_DEPTH} levels deep", Location(path, first_line + number))
+    scan = _scan(text, typed=True)
+    if scan.depth > MAX_HTML_DEPTH:
+        raise SourceError(f"HTML elements are nested more than {MAX_HTML_DEPTH} deep", Location(path, first_line + scan.deepest_line - 1))
+    return scan
+
+
+def _container_depth(line: str) -> int:
+    """How many lists and quotes a line of (re-indented) Markdown is inside: one per 4 spaces, one per marker."""
+    line = line.expandtabs(4)
+    depth, position = (len(line) - len(line.lstrip(" "))) // 4, len(line) - len(line.lstrip(" "))
+    while match := CONTAINER.match(line, position):
+        depth, position = depth + 1, match.end()
+    return depth
+
+
+def _most_nested_line(body: str) -> int:
+    """0-based line with the most Markdown punctuation (where a recursion limit was most likely hit)."""
+    lines = body.split("\n")
+    return max(range(len(lines)), key=lambda n: sum(lines[n].count(mark) for mark in "*_[]>`<"))
 
 
 def _slugify(value: str, separator: str) -> str:
@@ -133,27 +182,51 @@ def _line_of(body: str, item: str) -> int:
     return 0
 
 
-class _Tags(HTMLParser):
-    """Lists the (tag, attribute) pairs of an HTML fragment, to tell what the sanitiser removed."""
+class _Scan(HTMLParser):
+    """Walks an HTML fragment: its (tag, attribute) pairs, its images, how deep its elements nest and where."""
 
-    def __init__(self) -> None:
+    def __init__(self, nesting: set[str]) -> None:
         super().__init__(convert_charrefs=True)
+        self.nesting = nesting  # the tags that count towards the depth
         self.items: list[str] = []
+        self.images: list[tuple[str, str, bool]] = []
+        self.open = 0
+        self.depth = 0
+        self.deepest_line = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.items.append(f"<{tag}>")
         self.items.extend(f"<{tag} {name}={value!r}>" for name, value in attrs)
+        values = {name: value or "" for name, value in attrs}
+        if tag == "img":
+            self.images.append((values.get("src", ""), values.get("alt", ""), "decorative" in values.get("class", "").split()))
+        if tag in self.nesting:
+            self.open += 1
+            if self.open > self.depth:
+                self.depth, self.deepest_line = self.open, self.getpos()[0]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.nesting and self.open:
+            self.open -= 1
 
 
-def _tags(fragment: str) -> list[str]:
-    parser = _Tags()
-    parser.feed(fragment)
-    parser.close()
-    return parser.items
+def _scan(fragment: str, typed: bool = False) -> _Scan:
+    """Scan HTML; as typed by a writer, elements whose end tag may be left out do not count towards the depth."""
+    nesting = ALLOWED_TAGS - VOID_TAGS - (OPTIONAL_END_TAGS if typed else set())
+    scanner = _Scan(nesting)
+    scanner.feed(fragment)
+    scanner.close()
+    return scanner
 
 
 def sanitise(html: str) -> tuple[str, list[str]]:
     """Clean HTML with an allow-list; return the clean HTML and the tags and attributes removed."""
+    clean, removed, _, _ = _sanitise(html)
+    return clean, removed
+
+
+def _sanitise(html: str) -> tuple[str, list[str], _Scan, _Scan]:
+    """sanitise(), with the scans of the HTML as typed and as cleaned."""
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -164,8 +237,9 @@ def sanitise(html: str) -> tuple[str, list[str]]:
         link_rel=None,
         strip_comments=True,
     )
-    removed = Counter(_tags(html)) - Counter(_tags(clean))
-    return clean, sorted(removed)
+    typed, cleaned = _scan(html, typed=True), _scan(clean)
+    removed = Counter(typed.items) - Counter(cleaned.items)
+    return clean, sorted(removed), typed, cleaned
 
 
 class _Sanitise(Postprocessor):
@@ -176,13 +250,15 @@ class _Sanitise(Postprocessor):
         self.found = found
 
     def run(self, text: str) -> str:
-        clean, removed = sanitise(text)
+        clean, removed, typed, cleaned = _sanitise(text)
         self.found.removed_html.extend(removed)
+        self.found.images.extend(typed.images)  # as typed: a refused src is reported, not silently dropped
+        self.found.html_depth = cleaned.depth
         return clean
 
 
 class _Walk(Treeprocessor):
-    """Collects headings and images, and marks external links."""
+    """Collects headings, marks decorative images and external links."""
 
     def __init__(self, md: markdown.Markdown, found: Found):
         super().__init__(md)
@@ -197,9 +273,7 @@ class _Walk(Treeprocessor):
                 text = "".join(element.itertext()).strip()
                 self.found.headings.append((element.get("id", ""), text, int(element.tag[1])))
             elif element.tag == "img":
-                classes = (element.get("class") or "").split()
-                self.found.images.append((element.get("src", ""), element.get("alt", ""), "decorative" in classes))
-                if "decorative" in classes:
+                if "decorative" in (element.get("class") or "").split():
                     element.set("alt", "")
                     element.set("role", "presentation")
             elif element.tag == "a" and re.match(r"(?i)https?:", element.get("href", "")):

@@ -19,10 +19,10 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .config import PROFILES
-from .errors import ResourceError
+from .errors import Location, ResourceError
 from .model import Publication
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
-from .resources import STYLES, allowed_file
+from .resources import ASSET_ROOTS, STYLES, allowed_file, check_image, is_inside
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,11 @@ class SandboxFetcher(URLFetcher):
         target = allowed_file(url, self.folder)
         if target is None:
             raise _Refused(url)
+        if is_inside(target, (self.folder.resolve(),)) and not is_inside(target, ASSET_ROOTS):
+            try:  # the reader checked the body's images; this also covers anything else from the folder
+                check_image(target, url, Location(target))
+            except ResourceError:
+                raise _Refused(url) from None
         media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": media_type})
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from pathlib import Path
@@ -10,8 +11,14 @@ from . import frontmatter, markup
 from .config import check_print_spec, find_config, load_config, strings_for
 from .errors import Location, ResourceError, SourceError
 from .model import Image, Metadata, Publication, Section
-from .resources import resolve_local
+from .resources import check_image, resolve_local
 
+# A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
+# Python-Markdown, quadratic in the number of blocks) would take many minutes: a hang, to the person waiting.
+MAX_SOURCE_BYTES = 1_000_000
+MAX_LINES = 20_000
+
+log = logging.getLogger(__name__)
 
 
 def read_publication(path: Path | str) -> Publication:
@@ -23,16 +30,19 @@ def read_publication(path: Path | str) -> Publication:
     config = load_config(find_config(path.parent))
     metadata = _metadata(data, path, config)
     body_html, found = markup.render(body, metadata.lang, path, body_line)
-    images = tuple(_image(src, alt, decorative, path, body, body_line) for src, alt, decorative in found.images)
+    images = _images(found.images, path, body, body_line)
+    heading_lines = _heading_lines([title for _, title, _ in found.headings], body, body_line)
     print_spec = config.print_spec
     if "trim" in data:
         print_spec = type(print_spec)(**{**print_spec.__dict__, "trim": data["trim"]})
         check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
+    for warning in found.warnings:
+        log.warning("%s", warning)
     return Publication(
         source=path,
         metadata=metadata,
         body_html=body_html,
-        sections=tuple(Section(i, t, lvl, _heading_line(t, body, body_line)) for i, t, lvl in found.headings),
+        sections=tuple(Section(i, t, lvl, line) for (i, t, lvl), line in zip(found.headings, heading_lines)),
         images=images,
         brand=config.brand,
         print_spec=print_spec,
@@ -48,6 +58,9 @@ def _read_text(path: Path) -> str:
         raise SourceError("no such file", Location(path)) from None
     except OSError as err:
         raise SourceError(f"cannot read the file: {err.strerror}", Location(path)) from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        line = raw[:MAX_SOURCE_BYTES].count(b"\n") + 1
+        raise SourceError(f"the source passes the {MAX_SOURCE_BYTES // 1_000_000} MB limit on this line ({len(raw):,} bytes in all)", Location(path, line))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -55,7 +68,10 @@ def _read_text(path: Path) -> str:
         raise SourceError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", Location(path, line)) from None
     if "\x00" in text:
         raise SourceError("NUL byte in the text", Location(path, text[: text.index("\x00")].count("\n") + 1))
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if text.count("\n") > MAX_LINES:
+        raise SourceError(f"the source has more than {MAX_LINES:,} lines (the limit)", Location(path, MAX_LINES + 1))
+    return text
 
 
 def _metadata(data: dict, path: Path, config) -> Metadata:  # type: ignore[no-untyped-def]
@@ -93,15 +109,26 @@ def _default_date() -> dt.date:
     return dt.date(2000, 1, 1)
 
 
+def _images(found: list[tuple[str, str, bool]], path: Path, body: str, body_line: int) -> tuple[Image, ...]:
+    """Each image file the body uses (once, in order of first use); every use must have alt text."""
+    first: dict[str, Image] = {}
+    for src, alt, decorative in found:
+        if src not in first:
+            first[src] = _image(src, alt, decorative, path, body, body_line)
+        if not alt.strip() and not decorative:
+            where = Location(path, body_line + _ref_line(src, body))
+            raise SourceError(f"image '{src}' has no alt text (add it, or mark the image {{.decorative}})", where)
+    return tuple(first.values())
+
+
 def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_line: int) -> Image:
-    """Resolve an image inside the publication folder; it must exist and have alt text."""
+    """Resolve an image inside the publication folder; it must exist and be a safe, valid image."""
     line = body_line + _ref_line(src, body)
     where = Location(path, line)
     resolved = resolve_local(src, path.parent, where, what="image")
     if not resolved.is_file():
         raise ResourceError(f"image '{src}' not found", where)
-    if not alt.strip() and not decorative:
-        raise SourceError(f"image '{src}' has no alt text (add it, or mark the image {{.decorative}})", where)
+    check_image(resolved, src, where)
     return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative)
 
 
@@ -113,10 +140,20 @@ def _ref_line(src: str, body: str) -> int:
     return 0
 
 
-def _heading_line(title: str, body: str, body_line: int) -> int:
-    """Source line of a heading (by its text), for messages."""
-    words = title.split()[:4]
-    for number, line in enumerate(body.split("\n")):
-        if line.lstrip().startswith("#") and all(word in line for word in words):
-            return body_line + number
-    return body_line
+def _heading_lines(titles: list[str], body: str, body_line: int) -> list[int]:
+    """Source line of each heading (matched in order by its first words), for messages; the body's start if not found."""
+    lines = body.split("\n")
+    start, found = 0, []
+    for title in titles:
+        words = title.split()[:4]
+        number = next((n for n in range(start, len(lines)) if _is_heading(lines, n) and all(word in lines[n] for word in words)), None)
+        found.append(body_line + (number if number is not None else 0))
+        start = number + 1 if number is not None else start
+    return found
+
+
+def _is_heading(lines: list[str], number: int) -> bool:
+    """An ATX (# ...), setext (underlined) or raw HTML heading line."""
+    line = lines[number].lstrip()
+    underline = lines[number + 1].strip() if number + 1 < len(lines) else ""
+    return line.startswith("#") or "<h" in line.lower() or (bool(underline) and set(underline) <= set("=-"))

@@ -26,6 +26,10 @@ def resolve_local(ref: str, folder: Path, where: Location, what: str = "file") -
     target = (folder / relative).resolve()
     if not is_inside(target, (folder.resolve(),)):
         raise ResourceError(f"{what} '{ref}' leads outside the publication's folder", where)
+    parts = urlsplit(ref)
+    if ".." in Path(relative).parts or parts.query or parts.fragment or "\\" in ref:
+        # The EPUB stores the file under this very name: it must be a plain path, the same on every reader.
+        raise ResourceError(f"{what} '{ref}' must be a plain path inside the publication's folder (no '..', '?', '#' or '\\')", where)
     return target
 
 
@@ -42,3 +46,78 @@ def allowed_file(url: str, folder: Path) -> Path | None:
     target = Path(unquote(parts.path)).resolve()
     roots = (folder.resolve(), *(root.resolve() for root in ASSET_ROOTS))
     return target if is_inside(target, roots) and target.is_file() else None
+
+
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP", ".svg": "SVG"}
+MAX_IMAGE_PIXELS = 50_000_000  # 50 megapixels: a full print page at 600 ppi is 34; a decompression bomb is far more
+MAX_IMAGE_BYTES = 50_000_000
+MAX_SVG_DEPTH = 100
+
+
+def check_image(path: Path, ref: str, where: Location) -> None:
+    """Refuse an image that is not what its name says, is too large to decode, or is an unsafe SVG."""
+    kind = IMAGE_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ResourceError(f"image '{ref}' is not a PNG, JPEG, GIF, WebP or SVG file (by its name)", where)
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise ResourceError(f"image '{ref}' is larger than {MAX_IMAGE_BYTES // 1_000_000} MB", where)
+    if kind == "SVG":
+        _check_svg(path, ref, where)
+    else:
+        _check_raster(path, kind, ref, where)
+
+
+def _check_raster(path: Path, kind: str, ref: str, where: Location) -> None:
+    """Read the header only (no pixels are decoded): the format must match and the size stay under the limit."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=[kind]) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise Image.DecompressionBombError
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ResourceError(f"image '{ref}' has more pixels than the {MAX_IMAGE_PIXELS // 1_000_000} megapixels allowed", where) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ResourceError(f"image '{ref}' is not a valid {kind} image", where) from None
+
+
+def _check_svg(path: Path, ref: str, where: Location) -> None:
+    """Parse with defusedxml (no entities, nothing external), not too deep, referring to nothing outside itself."""
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
+    depth = 0
+    try:
+        for event, element in safe_xml.iterparse(path, events=("start", "end"), forbid_entities=True, forbid_external=True):
+            depth += 1 if event == "start" else -1
+            tag = str(element.tag).rsplit("}", 1)[-1]
+            if event == "start" and depth == 1 and tag != "svg":
+                raise ResourceError(f"image '{ref}' is not an SVG image (its root is <{tag}>)", where)
+            if depth > MAX_SVG_DEPTH:
+                raise ResourceError(f"image '{ref}' nests elements more than {MAX_SVG_DEPTH} deep", where)
+            if tag in ("script", "foreignObject"):
+                raise ResourceError(f"image '{ref}' contains <{tag}>, not allowed in an image", where)
+            for name, value in element.attrib.items():
+                if _external_reference(name, value):
+                    raise ResourceError(f"image '{ref}' refers to '{value}': an SVG must be self-contained", where)
+            if event == "end" and tag == "style" and re.search(r"url\(|@import", element.text or ""):
+                raise ResourceError(f"image '{ref}' has a <style> that loads other files: an SVG must be self-contained", where)
+    except DefusedXmlException:
+        raise ResourceError(f"image '{ref}' declares XML entities or external references, refused in an SVG (they can leak files or expand without bound)", where) from None
+    except ParseError as err:
+        raise ResourceError(f"image '{ref}' is not well-formed SVG ({err})", where) from None
+
+
+def _external_reference(name: str, value: str) -> bool:
+    """An href to anything but a fragment, or a url() to anything but a fragment (in style or presentation attributes)."""
+    if name.rsplit("}", 1)[-1] == "href":
+        return not value.strip().startswith("#")
+    return any(not target.strip(" '\"").startswith("#") for target in re.findall(r"url\(([^)]*)\)", value))
