@@ -43,8 +43,8 @@ class SandboxFetcher(URLFetcher):
         if is_inside(target, (self.folder.resolve(),)) and not is_inside(target, ASSET_ROOTS):
             try:  # the reader checked the body's images; this also covers anything else from the folder
                 check_image(target, url, Location(target))
-            except ResourceError:
-                raise _Refused(url) from None
+            except ResourceError as err:
+                raise _Refused(url, err.message) from None
         media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": media_type})
 
@@ -52,9 +52,10 @@ class SandboxFetcher(URLFetcher):
 class _Refused(FatalURLFetchingError):
     """A reference the sandbox will not serve."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, reason: str = ""):
         super().__init__(url)
         self.url = url
+        self.reason = reason or f"'{url}' is outside the publication's folder and the project's assets"
 
 
 @cache
@@ -81,7 +82,7 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
             stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), pdf_tags=True, color_profiles=profiles
         )
     except _Refused as refused:
-        raise ResourceError(f"'{refused.url}' is outside the publication's folder and the project's assets") from None
+        raise ResourceError(refused.reason) from None
     stamp = f"{pub.metadata.date.isoformat()}T00:00:00+00:00"
     document.metadata.created = document.metadata.modified = stamp
     return document

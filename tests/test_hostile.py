@@ -445,3 +445,18 @@ def test_sandbox_fetcher_serves_the_folder_and_assets_and_refuses_the_rest(pub, 
         with pytest.raises(FatalURLFetchingError):
             fetcher.fetch(url)
     assert _Counter.hits == 0
+
+
+def test_sandbox_fetcher_says_why_it_refused(pub):
+    from weasyprint.urls import FatalURLFetchingError
+
+    from brochure.pdf import SandboxFetcher
+
+    shutil.copy(HOSTILE / "xxe.svg", pub / "xxe.svg")
+    fetcher = SandboxFetcher(pub)
+    with pytest.raises(FatalURLFetchingError) as inside:
+        fetcher.fetch((pub / "xxe.svg").as_uri())
+    assert "outside" not in inside.value.reason and "xxe.svg" in inside.value.reason
+    with pytest.raises(FatalURLFetchingError) as outside:
+        fetcher.fetch("file:///etc/passwd")
+    assert outside.value.reason == "'file:///etc/passwd' is outside the publication's folder and the project's assets"
