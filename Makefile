@@ -1,6 +1,6 @@
 # make        set everything up and build every edition of the PML publication into dist/
 # make test   run the whole test suite
-# make bench  speed and memory against pandoc
+# make bench  speed and memory against pandoc, then a 50-publication catalog build
 # make lint   ruff and mypy
 
 PYTHON ?= python3
@@ -34,6 +34,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/catalog.py
 
 lint: setup
 	$(BIN)/ruff check brochure tests
