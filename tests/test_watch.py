@@ -75,7 +75,10 @@ def test_watch_serves_a_preview_rebuilds_on_change_and_survives_a_bad_edit(watch
     first = out.get(timeout=POLL_SECONDS)
     assert first.startswith("preview: http://127.0.0.1:"), first
     url = first.split()[1]
-    status = lambda: json.loads(_fetch(url + "status.json"))  # noqa: E731
+
+    def status() -> dict:
+        return json.loads(_fetch(url + "status.json"))
+
     _wait_for(lambda: status()["generation"] >= 1, "the first build")
     page = _fetch(url).decode()
     assert "First title" in page and 'href="sheet.pdf?build=1"' in page and 'href="sheet.epub?build=1"' in page
@@ -113,7 +116,7 @@ def test_watch_stops_cleanly_on_sigterm(watcher):
 
 def test_watch_refuses_a_missing_source(tmp_path):
     done = subprocess.run([sys.executable, "-m", "brochure", "watch", str(tmp_path / "none.md"), "--port", "0"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=POLL_SECONDS)
+                          check=False, cwd=ROOT, capture_output=True, text=True, timeout=POLL_SECONDS)
     assert (done.returncode, done.stderr.strip()) == (2, f"error: {tmp_path / 'none.md'}: no such file")
 
 
