@@ -1,20 +1,15 @@
 """Build every publication under a folder: skip what has not changed, build the rest in parallel, then the catalog."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .errors import BrochureError
 from .resources import PACKAGE, STYLES
-
-log = logging.getLogger(__name__)
 
 MANIFEST = ".manifest.json"
 CATALOG = ("index.html", "catalog.xml")  # written from the manifest's records: current whenever the manifest is
@@ -145,9 +140,3 @@ def _write_catalog(dist: Path, records: list[dict], manifest: dict) -> None:
 def default_jobs() -> int:
     """All the machine's cores (as this process may use them)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def is_terminal() -> bool:
-    return sys.stderr.isatty()
-
-

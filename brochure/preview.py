@@ -48,7 +48,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     preview: Preview
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path in ("/", "/index.html"):
             self._send(render("preview.html", state=self.preview.status).encode(), "text/html; charset=utf-8")
@@ -69,7 +69,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the http.server hook's signature
+    def log_message(self, format: str, *args: object) -> None:
         """Keep the terminal for build messages."""
 
 
