@@ -75,14 +75,16 @@ class _Handler(SimpleHTTPRequestHandler):
 
 def serve(outdir: Path, status: Status, port: int) -> Preview:
     """Serve outdir on 127.0.0.1:port (0: any free port) from a background thread."""
-    handler = type("PreviewHandler", (_Handler,), {})
+    class Handler(_Handler):
+        """This server's handler: it knows its own preview."""
+
     try:
-        server = ThreadingHTTPServer((HOST, port), partial(handler, directory=str(outdir)))
+        server = ThreadingHTTPServer((HOST, port), partial(Handler, directory=str(outdir)))
     except OSError as err:
         raise BrochureError(f"cannot serve the preview on {HOST}:{port}: {err.strerror}") from None
     server.daemon_threads = True
     preview = Preview(server, status)
-    handler.preview = preview
+    Handler.preview = preview
     preview.thread = threading.Thread(target=server.serve_forever, name="preview", daemon=True)
     preview.thread.start()
     return preview

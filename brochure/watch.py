@@ -5,13 +5,17 @@ import signal
 import sys
 from pathlib import Path
 
+from .config import find_config
 from .errors import BrochureError
 from .preview import Preview, Status, serve
 from .resources import STYLES, TEMPLATES
 
 
 def watch(source: Path, outdir: Path, formats: tuple[str, ...], port: int) -> int:
-    """Build now and after every change to the publication's folder or the styles; a failed build is reported, not fatal."""
+    """Build now and after every change to the publication's folder, its brochure.yaml, the styles or the templates.
+
+    A failed build is reported in one line and on the preview page; the watcher carries on until Ctrl-C or SIGTERM.
+    """
     if not source.is_file():
         raise BrochureError(f"{source}: no such file")
     import watchfiles
@@ -21,8 +25,9 @@ def watch(source: Path, outdir: Path, formats: tuple[str, ...], port: int) -> in
     try:
         print(f"preview: {preview.url} (Ctrl-C to stop)", flush=True)
         _rebuild(source, outdir, formats, preview)
-        ignored = outdir.resolve()
-        for _changes in watchfiles.watch(source.parent, STYLES, TEMPLATES, watch_filter=_filter(ignored), raise_interrupt=True):
+        config = find_config(source.parent.resolve())
+        watched = [source.parent, STYLES, TEMPLATES] + ([config] if config else [])
+        for _changes in watchfiles.watch(*watched, watch_filter=_filter(outdir.resolve()), raise_interrupt=True):
             _rebuild(source, outdir, formats, preview)
     except KeyboardInterrupt:
         pass

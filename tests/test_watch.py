@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -132,3 +133,15 @@ def _drain_until(lines: queue.Queue, prefix: str) -> str:
         if line.startswith(prefix):
             return line
     return ""
+
+
+def test_watch_reports_a_port_in_use(tmp_path):
+    source = tmp_path / "sheet.md"
+    source.write_text(SOURCE.format(title="Sheet"), encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "brochure", "watch", str(source), "--port", str(port)],
+                              check=False, cwd=ROOT, capture_output=True, text=True, timeout=POLL_SECONDS)
+    assert (done.returncode, done.stderr.strip()) == (2, f"error: cannot serve the preview on 127.0.0.1:{port}: Address already in use")
