@@ -137,6 +137,8 @@ def main() -> int:
     print("\nthe same from the fastest sample of each (closest to an unshared machine; the targets are judged on medians):")
     for what, value, target, _ in verdicts(fastest):
         print(f"{what:<22} {value:>9.3f}   target {target}")
+    estimate = cores() * cpu["cold -j 1"] / cpu[f"cold -j {cores()}"]
+    print(f"\nall-cores speed-up an idle machine would give, from CPU seconds ({cores()} x CPU(-j 1) / CPU(-j {cores()})): {estimate:.2f}x")
     if args.json:
         args.json.write_text(json.dumps({"count": args.count, "runs": args.runs, "cores": cores(), "samples": samples,
                                          "medians": medians, "cpu_medians": cpu, "verdicts": [list(r) for r in results]}, indent=2) + "\n")
