@@ -1,6 +1,6 @@
 # make        set everything up and build every edition of the PML publication into dist/
 # make test   run the whole test suite
-# make bench  speed and memory against pandoc
+# make bench  speed and memory against pandoc, then a 50-publication catalog build
 # make lint   ruff and mypy
 # make previews  re-render the README's PNG previews from the PML PDF
 
@@ -42,6 +42,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/limits.py
+	$(BIN)/python bench/catalog.py
 
 previews: setup
 	$(BIN)/python scripts/previews.py

@@ -1,13 +1,9 @@
 """Build every publication under a folder: skip what has not changed, build the rest in parallel, then the catalog."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import logging
 import os
-import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +11,8 @@ from . import __version__
 from .errors import BrochureError
 from .resources import PACKAGE, STYLES
 
-log = logging.getLogger(__name__)
-
 MANIFEST = ".manifest.json"
+CATALOG = ("index.html", "catalog.xml")  # written from the manifest's records: current whenever the manifest is
 ALL_FORMATS = ("pdf", "epub", "print")
 
 
@@ -77,6 +72,7 @@ def build_one(source: Path, dist: Path, formats: tuple[str, ...]) -> Outcome:
 def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[str, ...] = ALL_FORMATS, progress=None) -> list[Outcome]:  # type: ignore[no-untyped-def]
     """Build what changed (or everything with force) with `jobs` processes; write the catalog; return outcomes."""
     manifest = _read_manifest(dist)
+    before = dict(manifest)
     sources = find_sources(folder)
     shared = shared_fingerprint()
     prints = {str(s): fingerprint(s, formats, shared) for s in sources}
@@ -90,7 +86,8 @@ def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[s
         if outcome.record is not None and not outcome.skipped:
             manifest[outcome.source] = {"hash": prints[outcome.source], "record": outcome.record}
     manifest = {key: value for key, value in manifest.items() if key in prints}
-    _write_catalog(dist, [o.record for o in outcomes if o.record], manifest)
+    if manifest != before or not all((dist / name).is_file() for name in CATALOG):
+        _write_catalog(dist, [o.record for o in outcomes if o.record], manifest)
     return sorted(outcomes, key=lambda o: o.source)
 
 
@@ -102,6 +99,8 @@ def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], prog
             results.append(build_one(source, dist, formats))
             _report(progress, results[-1])
         return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     results = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
         futures = [pool.submit(build_one, source, dist, formats) for source in todo]
@@ -141,9 +140,3 @@ def _write_catalog(dist: Path, records: list[dict], manifest: dict) -> None:
 def default_jobs() -> int:
     """All the machine's cores (as this process may use them)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def is_terminal() -> bool:
-    return sys.stderr.isatty()
-
-

@@ -57,7 +57,22 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("pdf", help="the print PDF")
     check.add_argument("--flat", action="store_true", help="a flat sheet: no saddle-stitch page-count check")
     check.add_argument("--min-ppi", type=int, default=300, help="warn below this image resolution (default 300)")
+    _authoring_parsers(sub)
     return top
+
+
+def _authoring_parsers(sub) -> None:  # type: ignore[no-untyped-def]
+    """`brochure new` and `brochure watch`."""
+    new = sub.add_parser("new", help="start a new publication folder with front matter and a starter text")
+    new.add_argument("slug", help="the publication's id: lower-case letters, digits and hyphens (e.g. lyme-disease)")
+    new.add_argument("--title", required=True, help="the publication's title")
+    new.add_argument("--lang", choices=("en", "es"), default="en", help="language of the text (default en)")
+    new.add_argument("--dir", type=Path, default=Path("publications"), help="the publications folder (default publications)")
+    watch = sub.add_parser("watch", help="rebuild a publication on every change and serve a live preview on 127.0.0.1")
+    watch.add_argument("source", type=Path, help="the publication's Markdown file")
+    watch.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM)")
+    watch.add_argument("--format", type=_formats, default=("pdf", "epub"), help="comma-separated editions: pdf, epub, print (default: pdf,epub)")
+    watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (default 8000; 0 picks a free one)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
         return preflight_main([args.pdf, "--min-ppi", str(args.min_ppi)] + (["--flat"] if args.flat else []))
     if args.command == "check":
         return _plain_language(args)
+    if args.command in ("new", "watch"):
+        return _run_authoring(args)
     if args.command == "build" and args.source.is_dir() and args.source.suffix != ".md":
         if args.check:
             print("error: --check builds one publication (a .md file), not a folder", file=sys.stderr)
@@ -123,6 +140,20 @@ def _plain_language(args: argparse.Namespace) -> int:
     for section in above:
         print(f"error: {args.source.name}: section “{section.title}” reads at grade {section.grade:.1f}, above {args.max_grade:g}", file=sys.stderr)
     return 1 if above else 0
+
+
+def _run_authoring(args: argparse.Namespace) -> int:
+    """Scaffold a publication, or watch one until Ctrl-C."""
+    if args.command == "new":
+        from .scaffold import new_publication
+
+        path = new_publication(args.slug, args.title, args.lang, args.dir)
+        if not args.quiet:
+            print(path)
+        return 0
+    from .watch import watch
+
+    return watch(args.source, args.outdir or Path("dist") / args.source.stem, args.format, args.port)
 
 
 def _build_folder(args: argparse.Namespace) -> int:

@@ -82,3 +82,19 @@ def test_one_bad_publication_does_not_stop_the_others(library, tmp_path):
     assert "error: broken.md:6: image 'missing.png' not found" in result.err
     assert (dist / "pml" / "pml.epub").is_file() and (dist / "lpm-es" / "lpm-es.epub").is_file()
     assert "Broken" not in (dist / "catalog.xml").read_text(encoding="utf-8")
+
+
+def test_no_change_rebuild_leaves_the_catalog_alone_until_it_is_missing_or_stale(library, tmp_path):
+    dist = tmp_path / "dist"
+    assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0
+    written = {name: (dist / name).stat().st_mtime_ns for name in ("index.html", "catalog.xml", ".manifest.json")}
+    assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0
+    assert {name: (dist / name).stat().st_mtime_ns for name in written} == written
+    (dist / "catalog.xml").unlink()
+    assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0
+    assert "lpm-es/lpm-es.epub" in (dist / "catalog.xml").read_text(encoding="utf-8")
+    shutil.rmtree(library / "lpm-es")
+    again = run_cli("build", library, "-o", dist, "--format", "epub")
+    assert "0 built, 1 unchanged" in again.out
+    assert "lpm-es" not in (dist / "catalog.xml").read_text(encoding="utf-8")
+    assert "lpm-es" not in (dist / "index.html").read_text(encoding="utf-8")
