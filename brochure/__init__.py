@@ -1,10 +1,28 @@
 """brochure: one Markdown source → download PDF, print PDF, EPUB 3 and a catalog.
 
-What a user may import is listed in __all__; everything else is internal.
+What a user may import is listed in __all__; everything else is internal. The names are loaded on first
+use (PEP 562), so a command that never reads a source (a no-change rebuild, preflight) does not pay
+for Markdown and YAML at start-up.
 """
-from .errors import BrochureError, Location, PreflightError, ResourceError, SourceError
-from .model import Publication
-from .reader import read_publication
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    from .errors import BrochureError, Location, PreflightError, ResourceError, SourceError
+    from .model import Publication
+    from .reader import read_publication
 
 __version__ = "0.1.0"
-__all__ = ["BrochureError", "Location", "PreflightError", "Publication", "ResourceError", "SourceError", "read_publication", "__version__"]
+_EXPORTS = {
+    "BrochureError": "errors", "Location": "errors", "PreflightError": "errors", "ResourceError": "errors",
+    "SourceError": "errors", "Publication": "model", "read_publication": "reader",
+}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'brochure' has no attribute {name!r}")
