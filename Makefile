@@ -48,7 +48,7 @@ previews: setup
 	$(BIN)/python scripts/previews.py
 
 lint: setup
-	$(BIN)/ruff check brochure tests
+	$(BIN)/ruff check brochure tests bench scripts
 	$(BIN)/mypy brochure
 
 clean:

@@ -10,16 +10,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
-    from .errors import BrochureError, Location, PreflightError, ResourceError, SourceError
-    from .model import Publication
-    from .reader import read_publication
+    from .errors import BrochureError as BrochureError
+    from .errors import Location as Location
+    from .errors import PreflightError as PreflightError
+    from .errors import ResourceError as ResourceError
+    from .errors import SourceError as SourceError
+    from .model import Publication as Publication
+    from .reader import read_publication as read_publication
 
 __version__ = "0.1.0"
 _EXPORTS = {
     "BrochureError": "errors", "Location": "errors", "PreflightError": "errors", "ResourceError": "errors",
     "SourceError": "errors", "Publication": "model", "read_publication": "reader",
 }
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = ["BrochureError", "Location", "PreflightError", "Publication", "ResourceError", "SourceError", "__version__", "read_publication"]
 
 
 def __getattr__(name: str) -> Any:

@@ -81,9 +81,14 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     )
     return {
         f"{pub.stem}-print.pdf": print_pdf,
-        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf, tuple(72 * side for side in BOOKLET_SHEETS_IN[pub.print_spec.trim])),
+        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf, _points(BOOKLET_SHEETS_IN[pub.print_spec.trim])),
         f"{pub.stem}-print.json": (json.dumps(ticket, indent=2, sort_keys=True) + "\n").encode(),
     }
+
+
+def _points(size_in: tuple[float, float]) -> tuple[float, float]:
+    """A (width, height) in inches, in PDF points."""
+    return size_in[0] * 72, size_in[1] * 72
 
 
 def _page_count(pdf: bytes) -> int:

@@ -116,7 +116,7 @@ def validate(data: dict[str, Any], lines: dict[str, int], path: Path) -> dict[st
         if not isinstance(value, spec.kind):
             want = {str: "text", list: "a list", dt.date: "a date (YYYY-MM-DD)"}[spec.kind]
             raise SourceError(f"front-matter key '{key}' must be {want}", Location(path, lines.get(key, 1)))
-        if spec.kind is list and not all(isinstance(item, (str, int, float)) for item in value):
+        if isinstance(value, list) and not all(isinstance(item, (str, int, float)) for item in value):
             raise SourceError(f"front-matter key '{key}' must be a list of text", Location(path, lines.get(key, 1)))
     return {key: value for key, value in data.items() if key in SCHEMA}
 

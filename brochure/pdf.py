@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import uuid
 import logging
 import mimetypes
+import re
+import uuid
 from functools import cache
 from pathlib import Path
 

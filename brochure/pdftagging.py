@@ -19,7 +19,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Name
 
-from .pdftags import struct_kids, marked_text, squeeze
+from .pdftags import marked_text, squeeze, struct_kids
 
 log = logging.getLogger(__name__)
 BBOX_TOLERANCE = 0.01  # WeasyPrint writes the Figure's BBox with a few decimals

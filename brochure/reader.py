@@ -42,7 +42,7 @@ def read_publication(path: Path | str) -> Publication:
         source=path,
         metadata=metadata,
         body_html=body_html,
-        sections=tuple(Section(i, t, lvl, line) for (i, t, lvl), line in zip(found.headings, heading_lines)),
+        sections=tuple(Section(i, t, lvl, line) for (i, t, lvl), line in zip(found.headings, heading_lines, strict=True)),
         images=images,
         brand=config.brand,
         print_spec=print_spec,
@@ -105,7 +105,7 @@ def _default_date() -> dt.date:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date: never today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date(2000, 1, 1)
 
 

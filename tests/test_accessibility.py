@@ -13,12 +13,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 import weasyprint
-from conftest import PML, Run, run_cli
 from lxml import etree
 
 from brochure import check, epub, pdf, pdftagging, pdftags, readability
 from brochure.model import Brand
 from brochure.reader import read_publication
+from conftest import PML, Run, run_cli
 
 A11Y = Path(__file__).parent / "fixtures" / "a11y"
 TABLES = A11Y / "tables.md"

@@ -61,7 +61,7 @@ def test_pdf_fonts_are_all_embedded_and_ours(pml_build):
     with pikepdf.open(pml_build / "pml.pdf") as pdf:
         fonts = {}
         for page in pdf.pages:
-            for name, font in (page.Resources.get("/Font") or {}).items():
+            for font in (page.Resources.get("/Font") or {}).values():
                 fonts[str(font.get("/BaseFont"))] = font
         assert fonts
         for base_name, font in fonts.items():

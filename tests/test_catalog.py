@@ -66,8 +66,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 class Node:
     tag: str
     attrs: dict[str, str | None]
-    children: list["Node | str"] = dataclasses.field(default_factory=list)
-    parent: "Node | None" = None
+    children: list[Node | str] = dataclasses.field(default_factory=list)
+    parent: Node | None = None
 
     def text(self) -> str:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
@@ -78,14 +78,14 @@ class Node:
             if isinstance(child, Node):
                 yield from child.iter()
 
-    def find_all(self, tag: str | None = None, cls: str | None = None) -> list["Node"]:
+    def find_all(self, tag: str | None = None, cls: str | None = None) -> list[Node]:
         return [
             n
             for n in self.iter()
             if (tag is None or n.tag == tag) and (cls is None or cls in (n.attrs.get("class") or "").split())
         ]
 
-    def find(self, tag: str | None = None, cls: str | None = None) -> "Node":
+    def find(self, tag: str | None = None, cls: str | None = None) -> Node:
         found = self.find_all(tag, cls)
         assert found, f"no <{tag} class={cls}> in <{self.tag}>"
         return found[0]
@@ -200,17 +200,17 @@ def test_feed_required_elements(catalog):
         assert xml_entry.findtext("atom:summary", namespaces=NS) == entry.summary
 
         entry_links = xml_entry.findall("atom:link", NS)
-        acquisitions = [(l.get("href"), l.get("type"), l.get("length")) for l in entry_links if l.get("rel") == ACQUISITION]
+        acquisitions = [(link.get("href"), link.get("type"), link.get("length")) for link in entry_links if link.get("rel") == ACQUISITION]
         expected = {(e.href, e.media_type, str(e.size_bytes)) for e in entry.editions}
         assert set(acquisitions) == expected and len(acquisitions) == len(expected)
         types = [t for _, t, _ in acquisitions]
         assert types[0] == "application/epub+zip", "e-readers take the first acquisition: EPUB first"
         assert "application/pdf" in types
 
-        images = {l.get("rel"): l for l in entry_links if l.get("rel", "").startswith("http://opds-spec.org/image")}
+        images = {link.get("rel"): link for link in entry_links if link.get("rel", "").startswith("http://opds-spec.org/image")}
         assert images["http://opds-spec.org/image"].get("href") == entry.cover_href
         assert images["http://opds-spec.org/image/thumbnail"].get("href") == entry.thumbnail_href
-        assert {l.get("type") for l in images.values()} == {"image/png"}
+        assert {link.get("type") for link in images.values()} == {"image/png"}
 
 
 def test_feed_is_sorted_by_title_and_deterministic(catalog):
@@ -235,7 +235,7 @@ def test_feed_escapes_and_drops_characters_xml_forbids(catalog):
     assert root.findtext("atom:title", namespaces=NS) == "T & <C>"
     assert entry.findtext("atom:title", namespaces=NS) == "AB <x> & 'q' \"d\" "
     assert entry.findtext("atom:summary", namespaces=NS) == "]]> <![CDATA[ &amp;"
-    hrefs = [l.get("href") for l in entry.findall("atom:link", NS) if l.get("rel") == ACQUISITION]
+    hrefs = [link.get("href") for link in entry.findall("atom:link", NS) if link.get("rel") == ACQUISITION]
     assert hrefs == ["a%20b/%C3%BC&x.pdf"]
 
 
@@ -272,7 +272,7 @@ def test_page_structure_and_outline(page, catalog):
     assert headings[0] == ("h1", "Publication catalog")
     assert [h for h, _ in headings].count("h1") == 1
     levels = [int(h[1]) for h, _ in headings]
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), f"skipped heading level: {headings}"
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), f"skipped heading level: {headings}"
     assert [t for h, t in headings if h == "h3"] == [
         "Leucoencefalopatía multifocal progresiva",
         "Progressive Multifocal Leukoencephalopathy",

@@ -19,7 +19,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from playwright import sync_api  # a missing tool is a failure, never a skip
 
 from brochure.catalog import DEFAULT_STRINGS, Catalog, Edition, Entry, render_catalog_page, render_opds_feed

@@ -55,3 +55,9 @@ def test_previews_are_renders_of_the_current_pdf(pml_build):
     spec.loader.exec_module(previews)
     for name, png in previews.previews((pml_build / "pml.pdf").read_bytes()).items():
         assert (ROOT / "docs" / name).read_bytes() == png, f"docs/{name} is stale: run `make previews`"
+
+
+def test_make_lint_passes():
+    """`make lint` (ruff on the code, tests and scripts; mypy on brochure/) is clean, as the README says it runs."""
+    done = subprocess.run(["make", "lint"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

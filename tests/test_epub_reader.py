@@ -13,10 +13,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
-from conftest import PML, ROOT, seed_sentences
 from playwright import sync_api  # a missing tool is a failure, never a skip
 
 from brochure.reader import read_publication
+from conftest import PML, ROOT, seed_sentences
 
 CHROMIUM = Path("/usr/bin/chromium")
 READER = Path(__file__).parent / "fixtures" / "epub-reader" / "reader.html"

@@ -19,6 +19,7 @@ import lxml.etree
 import pikepdf
 import pypdfium2
 import pytest
+
 from conftest import ROOT, Run, run_cli
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"

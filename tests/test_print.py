@@ -7,6 +7,7 @@ import json
 import pikepdf
 import pypdfium2
 import pytest
+
 from conftest import PML, run_cli, run_script
 
 TRIM_PT = (396.0, 612.0)  # 5.5 x 8.5 in
@@ -33,7 +34,7 @@ def test_every_page_has_consistent_trim_and_bleed_boxes(print_build):
             bleed = [float(v) for v in page.obj.BleedBox]
             media = [float(v) for v in page.obj.MediaBox]
             assert (round(trim[2] - trim[0], 2), round(trim[3] - trim[1], 2)) == TRIM_PT
-            assert [round(b - t, 2) for b, t in zip(bleed, trim)] == [-BLEED_PT, -BLEED_PT, BLEED_PT, BLEED_PT]
+            assert [round(b - t, 2) for b, t in zip(bleed, trim, strict=True)] == [-BLEED_PT, -BLEED_PT, BLEED_PT, BLEED_PT]
             assert media[0] <= bleed[0] and media[1] <= bleed[1] and media[2] >= bleed[2] and media[3] >= bleed[3]
             assert media[2] - media[0] > bleed[2] - bleed[0], "crop marks sit outside the bleed"
 
@@ -94,7 +95,7 @@ def test_booklet_is_imposed_in_saddle_stitch_order(print_build):
     # page numbers printed in the running footers land on the expected halves
     from brochure.press import saddle_stitch_order
 
-    for (left, right), (left_no, right_no) in zip(sides, saddle_stitch_order(count)):
+    for (left, right), (left_no, right_no) in zip(sides, saddle_stitch_order(count), strict=True):
         for text, number in ((left, left_no), (right, right_no)):
             if f"Page {number}" in text or not text.strip():
                 continue

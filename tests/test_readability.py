@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 import pytest
-from conftest import PML, ROOT, run_cli
 from textstat import textstat
 
 from brochure.readability import (
@@ -20,6 +19,7 @@ from brochure.readability import (
     split_sentences,
     text_blocks,
 )
+from conftest import PML, ROOT, run_cli
 
 EASY = "Wash your hands. Use soap and water. Dry them well. Do this before you eat."
 HARD = ("Immunization recommendations consider epidemiological circumstances, individual susceptibility, "

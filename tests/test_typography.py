@@ -19,7 +19,6 @@ from weasyprint.formatting_structure import boxes
 from brochure import pdf
 from brochure.reader import read_publication
 from brochure.render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
-
 from conftest import PML, seed_sentences
 
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}  # h1 is the title, alone on the cover by design

@@ -88,7 +88,7 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 def epubcheck_results(epubs) -> dict[str, list[Finding]]:
     """EPUBCheck findings per fixture EPUB (one Java run each, side by side)."""
     with ThreadPoolExecutor() as pool:
-        return dict(zip(epubs, pool.map(validate.epubcheck, epubs.values())))
+        return dict(zip(epubs, pool.map(validate.epubcheck, epubs.values()), strict=True))
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +100,7 @@ def ace_pandoc(pandoc_epub) -> list[Finding]:
 @pytest.fixture(scope="session")
 def verapdf_results(pdfs) -> dict[str, list[Finding]]:
     """veraPDF PDF/UA-1 findings per fixture PDF."""
-    return dict(zip(pdfs, validate.pdf_ua_many(list(pdfs.values()))))
+    return dict(zip(pdfs, validate.pdf_ua_many(list(pdfs.values())), strict=True))
 
 
 # ---------------------------------------------------------------- Finding
