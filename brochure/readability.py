@@ -10,10 +10,11 @@ list item or table cell its own line.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -238,12 +239,19 @@ def publication_report(pub: Publication, target: float = TARGET_GRADE) -> Report
     return report(sections_of(pub.metadata.title, pub.body_html), target)
 
 
+def _textstat_release() -> str:
+    """Which textstat is installed, without importing it or reading package metadata (both slow at start-up)."""
+    spec = importlib.util.find_spec("textstat")
+    origin = Path(spec.origin) if spec and spec.origin else None
+    return f"{origin}:{origin.stat().st_mtime_ns}" if origin and origin.is_file() else "missing"
+
+
 def summary_line(pub: Publication) -> str:
     """The one-line readability summary a build prints, cached by text (loading the CMU dictionary takes ~1 s)."""
     if pub.metadata.lang.split("-")[0].lower() != "en":
         return f"readability: not measured (Flesch–Kincaid grades English text; this publication is {pub.metadata.lang})"
     sections = sections_of(pub.metadata.title, pub.body_html)
-    key = json.dumps([importlib.metadata.version("textstat"), TARGET_GRADE, sections]).encode()
+    key = json.dumps([_textstat_release(), TARGET_GRADE, sections]).encode()
     cached = CACHE / (hashlib.sha256(key).hexdigest()[:32] + ".txt")
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
