@@ -18,6 +18,7 @@ import weasyprint  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from . import hyphenation
 from .config import PROFILES
 from .errors import Location, ResourceError
 from .model import Publication
@@ -77,6 +78,7 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
     """Lay out the HTML; a refused resource becomes a ResourceError naming it."""
     fetcher = SandboxFetcher(pub.folder)
     profiles: dict = {}
+    hyphenation.warm(pub.metadata.lang)
     try:
         document = weasyprint.HTML(string=html, base_url=pub.folder.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), pdf_tags=True, color_profiles=profiles

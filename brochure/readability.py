@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import lxml.html
-
 from .model import Publication
 from .resources import PROJECT
 
@@ -206,6 +204,8 @@ def text_blocks(html: str) -> list[tuple[str, str]]:
     if not html.strip():
         return []
     blocks = []
+    import lxml.html  # only when a report is made: a build with a cached summary line never needs it
+
     for element in lxml.html.fragment_fromstring(html, create_parent="div").iter(*BLOCKS):
         parts = [element.text or ""]
         for child in element:
@@ -250,12 +250,11 @@ def summary_line(pub: Publication) -> str:
     """The one-line readability summary a build prints, cached by text (loading the CMU dictionary takes ~1 s)."""
     if pub.metadata.lang.split("-")[0].lower() != "en":
         return f"readability: not measured (Flesch–Kincaid grades English text; this publication is {pub.metadata.lang})"
-    sections = sections_of(pub.metadata.title, pub.body_html)
-    key = json.dumps([_textstat_release(), TARGET_GRADE, sections]).encode()
+    key = json.dumps([_textstat_release(), TARGET_GRADE, pub.metadata.title, pub.body_html]).encode()
     cached = CACHE / (hashlib.sha256(key).hexdigest()[:32] + ".txt")
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
-    line = report(sections).summary_line()
+    line = report(sections_of(pub.metadata.title, pub.body_html)).summary_line()
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_text(line, encoding="utf-8")
