@@ -189,9 +189,10 @@ class _progress:
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         if not self.quiet and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(transient=True)
+            self.bar = Progress(console=Console(stderr=True), transient=True)  # on stderr, beside the log it replaces
             self.bar.start()
             self.task = self.bar.add_task("building", total=self.total)
         return self.report

@@ -98,3 +98,50 @@ def test_no_change_rebuild_leaves_the_catalog_alone_until_it_is_missing_or_stale
     assert "0 built, 1 unchanged" in again.out
     assert "lpm-es" not in (dist / "catalog.xml").read_text(encoding="utf-8")
     assert "lpm-es" not in (dist / "index.html").read_text(encoding="utf-8")
+
+
+def test_log_is_one_line_per_publication_off_a_terminal_and_nothing_with_q(library, tmp_path):
+    dist = tmp_path / "dist"
+    logged = run_cli("build", library, "-o", dist, "--format", "epub")
+    assert logged.code == 0, logged.err
+    lines = logged.err.strip().splitlines()
+    assert sorted(lines) == sorted(f"built: {library / name / name}.md" for name in ("lpm-es", "pml"))
+    quiet = run_cli("-q", "build", library, "-o", dist, "--format", "epub", "--force")
+    assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
+
+
+def test_progress_bar_on_a_terminal(library, tmp_path):
+    """On a terminal (a pseudo-terminal here) rich draws a progress bar instead of the per-publication lines."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "brochure", "build", str(library), "-o", str(tmp_path / "dist"), "--format", "epub"],
+                          cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=300, check=False)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert done.returncode == 0
+    assert "building" in terminal and "\x1b[" in terminal  # the bar, drawn with terminal escapes
+    assert "built: " not in terminal
+    assert "2 built, 0 unchanged" in done.stdout.decode()
+
+
+def test_a_config_change_rebuilds_every_publication_under_it(library, tmp_path):
+    dist = tmp_path / "dist"
+    assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0
+    config = tmp_path / "brochure.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("#20558a", "#1f5189"), encoding="utf-8")
+    again = run_cli("build", library, "-o", dist, "--format", "epub")
+    assert "2 built, 0 unchanged" in again.out, again.out
