@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cover
+from . import cache, cover
 from .model import Publication
 from .output import write_outputs
 from .reader import read_publication
@@ -113,11 +113,7 @@ def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
     if cached.is_file():
         return cached.read_bytes()
     png = cover.rasterise_first_page(download_pdf or _download_pdf(pub))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(png)
-    except OSError as err:
-        log.info("cover cache not written: %s", err)
+    cache.store(cached, png)
     return png
 
 
@@ -129,11 +125,7 @@ def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     from .pdf import layout_print
 
     starts = layout_print(pub)[1]
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(starts), encoding="utf-8")
-    except OSError as err:
-        log.info("page cache not written: %s", err)
+    cache.store(cached, json.dumps(starts).encode())
     return starts
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyphen
 
+from .cache import store
 from .resources import PROJECT
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,16 @@ def warm(lang: str) -> bool:
     stat = path.stat()
     copy = CACHE / f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{pyphen.__version__}.json"
     if copy.is_file():
-        pyphen.hdcache[path] = _from_json(copy.read_text(encoding="utf-8"))
-        return True
+        try:
+            pyphen.hdcache[path] = _from_json(copy.read_text(encoding="utf-8"))
+            return True
+        except (OSError, ValueError, TypeError, AttributeError) as err:  # unreadable or not ours: parse again
+            log.info("hyphenation cache %s ignored: %s", copy, err)
     parsed = pyphen.HyphDict(path)
     pyphen.hdcache[path] = parsed
     if any(type(value) is not int for _, values in parsed.patterns.values() for value in values):
         return False  # nonstandard hyphenation: pyphen's own objects, not plain numbers
-    try:
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_text(json.dumps({key: [start, list(values)] for key, (start, values) in parsed.patterns.items()}), encoding="utf-8")
-    except OSError as err:
-        log.info("hyphenation cache not written: %s", err)
+    store(copy, json.dumps({key: [start, list(values)] for key, (start, values) in parsed.patterns.items()}).encode())
     return True
 
 

@@ -1,6 +1,7 @@
 """Markdown → body HTML, headings and images, through Python-Markdown extensions and tree processors."""
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections import Counter
@@ -19,9 +20,10 @@ from markdown.extensions.md_in_html import MarkdownInHtmlExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.smarty import SmartyExtension
 from markdown.extensions.tables import TableExtension
-from markdown.extensions.toc import TocExtension
+from markdown.extensions.toc import TocExtension, strip_tags
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
 
 from .errors import Location, SourceError
 
@@ -264,14 +266,24 @@ class _Walk(Treeprocessor):
         super().__init__(md)
         self.found = found
 
+    def plain_text(self, element: etree.Element) -> str:
+        """An element's text as a reader sees it: smart quotes and dashes that Python-Markdown still keeps as
+        placeholders at this stage put back (as the toc extension does), entities decoded."""
+        text = HTML_PLACEHOLDER_RE.sub(lambda match: self._stashed_text(int(match.group(1))), "".join(element.itertext()))
+        return " ".join(html.unescape(text).split())
+
+    def _stashed_text(self, index: int) -> str:
+        """The text of one stashed piece of raw HTML (smarty's entities are stashed this way)."""
+        stashed = self.md.htmlStash.rawHtmlBlocks[index] if index < len(self.md.htmlStash.rawHtmlBlocks) else ""
+        return strip_tags(stashed) if isinstance(stashed, str) else "".join(stashed.itertext())
+
     def run(self, root: etree.Element) -> None:
         for number, block in enumerate(_blocks(root), start=1):
             if not block.get("id"):
                 block.set("id", f"b{number}")
         for element in root.iter():
             if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                text = "".join(element.itertext()).strip()
-                self.found.headings.append((element.get("id", ""), text, int(element.tag[1])))
+                self.found.headings.append((element.get("id", ""), self.plain_text(element), int(element.tag[1])))
             elif element.tag == "img":
                 if "decorative" in (element.get("class") or "").split():
                     element.set("alt", "")
@@ -279,7 +291,7 @@ class _Walk(Treeprocessor):
             elif element.tag == "a" and re.match(r"(?i)https?:", element.get("href", "")):
                 element.set("class", ((element.get("class") or "") + " external").strip())
                 shown = element.get("href", "").split("://", 1)[-1].rstrip("/")
-                if "".join(element.itertext()).strip().lower().rstrip("/") != shown.lower():
+                if self.plain_text(element).lower().rstrip("/") != shown.lower():
                     element.set("data-url", shown)
 
 

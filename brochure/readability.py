@@ -255,9 +255,7 @@ def summary_line(pub: Publication) -> str:
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
     line = report(sections_of(pub.metadata.title, pub.body_html)).summary_line()
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(line, encoding="utf-8")
-    except OSError:
-        pass  # a read-only checkout: measure again next time
+    from .cache import store
+
+    store(cached, line.encode())
     return line

@@ -142,3 +142,25 @@ def test_entry_point_scripts_name_output_after_the_stem(tmp_path, script, suffix
     result = run_script(script, PML, "-o", tmp_path)
     assert result.code == 0, result.err
     assert [p.name for p in tmp_path.iterdir()] == [f"pml.{suffix}"]
+
+
+def test_smart_quotes_and_dashes_in_headings_reach_contents_nav_and_bookmarks(tmp_path):
+    """Python-Markdown keeps smart punctuation as placeholders while tree processors run; titles must not."""
+    source = tmp_path / "q" / "q.md"
+    source.parent.mkdir()
+    source.write_text('---\ntitle: Quotes\nlang: en\n---\n\n## What\'s PML -- and "why"?\n\nText.\n\n## --\n\nMore.\n', encoding="utf-8")
+    result = run_cli("build", source, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    heading = "What\u2019s PML \u2013 and \u201cwhy\u201d?"
+    with zipfile.ZipFile(tmp_path / "out" / "q.epub") as epub:
+        nav = next(epub.read(name).decode() for name in epub.namelist() if name.endswith("nav.xhtml"))
+    assert heading in nav and "\x02" not in nav
+    with pikepdf.open(tmp_path / "out" / "q.pdf") as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root] + [kid.title for item in outline.root for kid in item.children]
+    assert sorted(titles) == sorted(["Quotes", heading, "\u2013"])
+    document = pypdfium2.PdfDocument(tmp_path / "out" / "q.pdf")
+    try:
+        contents = document[1].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert "What\u2019s PML" in contents and "\x02" not in contents
