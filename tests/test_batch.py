@@ -119,7 +119,8 @@ def test_progress_bar_on_a_terminal(library, tmp_path):
 
     leader, follower = pty.openpty()
     done = subprocess.run([sys.executable, "-m", "brochure", "build", str(library), "-o", str(tmp_path / "dist"), "--format", "epub"],
-                          cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=300, check=False)
+                          cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=300, check=False,
+                          env=dict(os.environ, TERM="xterm-256color"))  # a real terminal type: rich draws nothing on TERM=dumb
     os.close(follower)
     chunks = []
     while True:
