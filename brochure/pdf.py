@@ -117,12 +117,10 @@ def _label_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
     for page in document.pages:
         for _, _, _, box in page.links:
             annotation = getattr(box, "link_annotation", None)
-            text = " ".join(_LINE_END_HYPHEN.sub("", "".join(box.element.itertext())).split()) if box.element is not None else ""
+            text = " ".join("".join(box.element.itertext()).split()) if box.element is not None else ""
             if annotation is not None and text:
                 annotation["Contents"] = pydyf.String(text)
 
-
-_LINE_END_HYPHEN = re.compile("[\u00ad\u2010]\n")  # a soft hyphen or hyphenate-character before a line break
 
 
 class _DecorativeAltFilter(logging.Filter):
