@@ -109,7 +109,7 @@ def _download_pdf(pub: Publication) -> bytes:
 
 def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
     """The cover picture: from the PDF at hand, else from the cache, else by rendering the PDF once."""
-    cached = cover.cache_path(_cover_key(pub))
+    cached = cache.entry("covers", _cover_key(pub), ".png")
     if cached.is_file():
         return cached.read_bytes()
     png = cover.rasterise_first_page(download_pdf or _download_pdf(pub))
@@ -119,7 +119,7 @@ def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
 
 def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     """Where each print page begins (for the EPUB page list): cached, else from a print layout."""
-    cached = cover.cache_path("pages\n" + _cover_key(pub, "print")).with_suffix(".json")
+    cached = cache.entry("covers", "pages\n" + _cover_key(pub, "print"), ".json")
     if cached.is_file():
         return tuple(json.loads(cached.read_text(encoding="utf-8")))
     from .pdf import layout_print

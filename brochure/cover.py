@@ -1,13 +1,8 @@
-"""The cover picture for the EPUB and the catalog: the PDF's cover page, rasterised, cached by content."""
+"""The cover picture for the EPUB and the catalog: the PDF's cover page, rasterised (build.py caches it by content)."""
 from __future__ import annotations
 
-import hashlib
 import io
-from pathlib import Path
 
-from .resources import PROJECT
-
-CACHE = PROJECT / ".cache" / "covers"
 COVER_WIDTH_PX = 1200
 THUMB_WIDTH_PX = 300
 
@@ -41,8 +36,3 @@ def thumbnail(png: bytes, width_px: int = THUMB_WIDTH_PX) -> bytes:
     out = io.BytesIO()
     image.resize((width_px, height), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
     return out.getvalue()
-
-
-def cache_path(key_material: str) -> Path:
-    """Where the cover for a given cover HTML (and its styles) is kept between builds."""
-    return CACHE / (hashlib.sha256(key_material.encode()).hexdigest()[:32] + ".png")

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pyphen
 
-from .cache import store
-from .resources import PROJECT
+from .cache import ROOT, store
 
 log = logging.getLogger(__name__)
-CACHE = PROJECT / ".cache" / "hyphenation"
+CACHE = ROOT / "hyphenation"
 
 
 def warm(lang: str) -> bool:

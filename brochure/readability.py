@@ -9,7 +9,6 @@ list item or table cell its own line.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import re
@@ -18,9 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from .model import Publication
-from .resources import PROJECT
-
-CACHE = PROJECT / ".cache" / "readability"
 
 TARGET_GRADE = 8.0
 LONG_WORD_SYLLABLES = 4
@@ -250,12 +246,11 @@ def summary_line(pub: Publication) -> str:
     """The one-line readability summary a build prints, cached by text (loading the CMU dictionary takes ~1 s)."""
     if pub.metadata.lang.split("-")[0].lower() != "en":
         return f"readability: not measured (Flesch–Kincaid grades English text; this publication is {pub.metadata.lang})"
-    key = json.dumps([_textstat_release(), TARGET_GRADE, pub.metadata.title, pub.body_html]).encode()
-    cached = CACHE / (hashlib.sha256(key).hexdigest()[:32] + ".txt")
+    from .cache import entry, store
+
+    cached = entry("readability", json.dumps([_textstat_release(), TARGET_GRADE, pub.metadata.title, pub.body_html]), ".txt")
     if cached.is_file():
         return cached.read_text(encoding="utf-8")
     line = report(sections_of(pub.metadata.title, pub.body_html)).summary_line()
-    from .cache import store
-
     store(cached, line.encode())
     return line
