@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from run import run_child  # bench/run.py: one timed child process, with its peak RSS
 
 ROOT = Path(__file__).resolve().parent.parent
 PML = ROOT / "publications" / "pml" / "pml.md"
@@ -31,17 +30,10 @@ def build_pdf(source: Path) -> tuple[float, int, int]:
     """Build the download PDF of source in a fresh folder; return (wall seconds, peak RSS KiB, pages)."""
     import pikepdf
 
-    with tempfile.TemporaryDirectory(prefix="limits-") as out, tempfile.TemporaryFile() as err:
-        argv = [str(PYTHON), "-m", "brochure", "build", str(source), "-o", out, "--format", "pdf"]
-        start = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            err.seek(0)
-            sys.exit(f"limits: {' '.join(argv)} failed:\n{err.read().decode(errors='replace')[-2000:]}")
+    with tempfile.TemporaryDirectory(prefix="limits-") as out:
+        seconds, rss_kib = run_child([str(PYTHON), "-m", "brochure", "build", str(source), "-o", out, "--format", "pdf"])
         with pikepdf.open(Path(out) / f"{source.stem}.pdf") as pdf:
-            return seconds, usage.ru_maxrss, len(pdf.pages)
+            return seconds, rss_kib, len(pdf.pages)
 
 
 def synthetic_source(folder: Path, copies: int) -> Path:

@@ -68,18 +68,23 @@ EDITIONS = [  # (edition, our command, pandoc's command or None)
 
 def run_once(make_command) -> tuple[float, int]:
     """Run one build in a fresh temp dir; return (wall seconds, peak RSS KiB) of that child."""
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         argv, env = make_command(Path(tmp))
+        return run_child(argv, env)
+
+
+def run_child(argv: list[str], env: dict | None = None) -> tuple[float, int]:
+    """Run argv to completion: (wall seconds, peak RSS KiB of that child); a failure stops the benchmark."""
+    with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                  stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
             err.seek(0)
-            sys.exit(f"bench: {' '.join(argv)} exited {child.returncode}:\n"
-                     + err.read().decode(errors="replace")[-2000:])
+            sys.exit(f"bench: {' '.join(argv)} exited {code}:\n" + err.read().decode(errors="replace")[-2000:])
         return seconds, usage.ru_maxrss
 
 
