@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,6 @@ from .pdftags import marked_text, squeeze, struct_kids
 
 log = logging.getLogger(__name__)
 BBOX_TOLERANCE = 0.01  # WeasyPrint writes the Figure's BBox with a few decimals
-_LINE_END_HYPHEN = re.compile("[\u00ad\u2010]\n")  # a hyphenate-character (or soft hyphen) before a line break
 
 
 @dataclass(frozen=True)
@@ -103,11 +101,10 @@ class _Tree:
                 keys.append((self.page(kid) if "/Pg" in kid else self.page(element), int(kid.MCID)))
         return keys
 
-    def text(self, element: Any, links: bool = True) -> str:
-        """The element's text with its descendants' (without nested Link elements when links is False)."""
+    def text(self, element: Any) -> str:
+        """The element's text with its descendants'."""
         own = "".join(self.texts.get(key, "") for key in self.content(element))
-        nested = (self.text(kid, links) for kid in struct_kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
-                  and (links or kid.get("/S") != "/Link"))
+        nested = (self.text(kid) for kid in struct_kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
         return own + "".join(nested)
 
     # ------------------------------------------------------------ decorative images
@@ -153,11 +150,6 @@ class _Tree:
                 continue
             elements[found].Lang = pikepdf.String(lang)
             position = found + 1
-
-
-def _plain(text: str) -> str:
-    """Text as read aloud: line-end hyphenation undone, spaces collapsed."""
-    return " ".join(_LINE_END_HYPHEN.sub("", text).split())
 
 
 def _remove(element: Any) -> None:
