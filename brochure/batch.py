@@ -24,6 +24,7 @@ class Outcome:
     record: dict | None
     error: str = ""
     skipped: bool = False
+    readability: str = ""  # the build's one-line readability summary, when asked for
 
 
 def find_sources(folder: Path) -> list[Path]:
@@ -58,18 +59,24 @@ def _config_path(source: Path) -> Path | None:
     return find_config(source.parent)
 
 
-def build_one(source: Path, dist: Path, formats: tuple[str, ...]) -> Outcome:
-    """Build one publication into dist/<id>/ (runs in a worker process); errors come back as text."""
+def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: bool = False) -> Outcome:
+    """Build one publication into dist/<id>/ (runs in a worker process); errors come back as text.
+    With summarise, the outcome carries the readability summary of the publication the worker has just read."""
     from .build import build
 
     try:
         built = build(source, None, formats, dist=dist)
     except BrochureError as err:
         return Outcome(str(source), None, str(err))
-    return Outcome(str(source), built.record)
+    if not summarise:
+        return Outcome(str(source), built.record)
+    from .readability import summary_line
+
+    return Outcome(str(source), built.record, readability=summary_line(built.publication))
 
 
-def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[str, ...] = ALL_FORMATS, progress=None) -> list[Outcome]:  # type: ignore[no-untyped-def]
+def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[str, ...] = ALL_FORMATS, progress=None,  # type: ignore[no-untyped-def]
+              summarise: bool = False) -> list[Outcome]:
     """Build what changed (or everything with force) with `jobs` processes; write the catalog; return outcomes."""
     manifest = _read_manifest(dist)
     before = dict(manifest)
@@ -81,7 +88,7 @@ def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[s
     for outcome in outcomes:
         _report(progress, outcome)
     if todo:
-        outcomes += _run(todo, dist, jobs, formats, progress)
+        outcomes += _run(todo, dist, jobs, formats, progress, summarise)
     for outcome in outcomes:
         if outcome.record is not None and not outcome.skipped:
             manifest[outcome.source] = {"hash": prints[outcome.source], "record": outcome.record}
@@ -91,19 +98,19 @@ def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[s
     return sorted(outcomes, key=lambda o: o.source)
 
 
-def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], progress) -> list[Outcome]:  # type: ignore[no-untyped-def]
+def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], progress, summarise: bool) -> list[Outcome]:  # type: ignore[no-untyped-def]
     """Build the changed publications, in a process pool when there is more than one job."""
     if jobs <= 1 or len(todo) == 1:
         results = []
         for source in todo:
-            results.append(build_one(source, dist, formats))
+            results.append(build_one(source, dist, formats, summarise))
             _report(progress, results[-1])
         return results
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-        futures = [pool.submit(build_one, source, dist, formats) for source in todo]
+        futures = [pool.submit(build_one, source, dist, formats, summarise) for source in todo]
         for future in as_completed(futures):
             results.append(future.result())
             _report(progress, results[-1])

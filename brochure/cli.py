@@ -164,17 +164,14 @@ def _build_folder(args: argparse.Namespace) -> int:
     show = _progress(len(sources), args.quiet)
     with show as report:
         outcomes = batch.build_all(args.source, args.outdir or Path("dist"), args.jobs or batch.default_jobs(), args.force,
-                                   args.format or batch.ALL_FORMATS, progress=report)
+                                   args.format or batch.ALL_FORMATS, progress=report, summarise=not args.quiet)
     failed = [o for o in outcomes if o.error]
     for outcome in failed:
         print(f"error: {outcome.error}", file=sys.stderr)
     if not args.quiet:
-        from .readability import summary_line
-        from .reader import read_publication
-
         for outcome in outcomes:
-            if outcome.record and not outcome.skipped:
-                print(f"{outcome.source}: {summary_line(read_publication(Path(outcome.source)))}")
+            if outcome.readability:
+                print(f"{outcome.source}: {outcome.readability}")
         built = sum(1 for o in outcomes if o.record and not o.skipped)
         skipped = sum(1 for o in outcomes if o.skipped)
         print(f"{built} built, {skipped} unchanged, {len(failed)} failed; catalog: {(args.outdir or Path('dist')) / 'index.html'}")

@@ -106,6 +106,10 @@ def test_log_is_one_line_per_publication_off_a_terminal_and_nothing_with_q(libra
     assert logged.code == 0, logged.err
     lines = logged.err.strip().splitlines()
     assert sorted(lines) == sorted(f"built: {library / name / name}.md" for name in ("lpm-es", "pml"))
+    summaries = [line for line in logged.out.splitlines() if ": readability: " in line]
+    assert summaries[0].startswith(f"{library / 'lpm-es' / 'lpm-es'}.md: readability: not measured")
+    assert summaries[1].startswith(f"{library / 'pml' / 'pml'}.md: readability: grade ")
+    assert len(summaries) == 2
     quiet = run_cli("-q", "build", library, "-o", dist, "--format", "epub", "--force")
     assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
 
