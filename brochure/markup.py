@@ -66,6 +66,7 @@ class Found:
 
     headings: list[tuple[str, str, int]] = field(default_factory=list)
     images: list[tuple[str, str, bool]] = field(default_factory=list)
+    langs: set[str] = field(default_factory=set)  # every lang attribute in the body
     removed_html: list[str] = field(default_factory=list)
     html_depth: int = 0
     warnings: list[str] = field(default_factory=list)  # for the reader to log once the whole source has passed
@@ -185,13 +186,14 @@ def _line_of(body: str, item: str) -> int:
 
 
 class _Scan(HTMLParser):
-    """Walks an HTML fragment: its (tag, attribute) pairs, its images, how deep its elements nest and where."""
+    """Walks an HTML fragment: its (tag, attribute) pairs, its images, its languages, how deep its elements nest and where."""
 
     def __init__(self, nesting: set[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.nesting = nesting  # the tags that count towards the depth
         self.items: list[str] = []
         self.images: list[tuple[str, str, bool]] = []
+        self.langs: set[str] = set()
         self.open = 0
         self.depth = 0
         self.deepest_line = 0
@@ -202,6 +204,8 @@ class _Scan(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if tag == "img":
             self.images.append((values.get("src", ""), values.get("alt", ""), "decorative" in values.get("class", "").split()))
+        if values.get("lang"):
+            self.langs.add(values["lang"])
         if tag in self.nesting:
             self.open += 1
             if self.open > self.depth:
@@ -256,6 +260,7 @@ class _Sanitise(Postprocessor):
         self.found.removed_html.extend(removed)
         self.found.images.extend(typed.images)  # as typed: a refused src is reported, not silently dropped
         self.found.html_depth = cleaned.depth
+        self.found.langs |= cleaned.langs
         return clean
 
 

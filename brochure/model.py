@@ -88,6 +88,7 @@ class Publication:
     brand: Brand
     print_spec: PrintSpec
     strings: dict[str, str] = field(hash=False, compare=False, default_factory=dict)
+    other_languages: frozenset[str] = frozenset()  # languages of passages marked in another language than the document's
 
     @property
     def folder(self) -> Path:

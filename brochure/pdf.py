@@ -104,7 +104,7 @@ def write_download_pdf(pub: Publication) -> bytes:
         )
     finally:
         logging.getLogger("weasyprint").removeFilter(quiet)
-    if any(image.decorative for image in pub.images) or " lang=" in pub.body_html:
+    if any(image.decorative for image in pub.images) or pub.other_languages:
         from .pdftagging import fix_structure, layout_facts  # pikepdf: only when there is something to fix
 
         pdf = fix_structure(pdf, layout_facts(document, pub.metadata.lang))

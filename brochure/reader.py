@@ -47,6 +47,7 @@ def read_publication(path: Path | str) -> Publication:
         brand=config.brand,
         print_spec=print_spec,
         strings=strings_for(metadata.lang),
+        other_languages=frozenset(found.langs - {metadata.lang}),
     )
 
 

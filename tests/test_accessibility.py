@@ -373,3 +373,13 @@ def test_shuffled_blocks_are_deterministic_failures(pml_checked):
     shuffled = blocks[:]
     random.Random(4).shuffle(shuffled)
     assert pdftags.structure_findings(pml_checked / "pml.pdf", shuffled)
+
+
+def test_the_reader_lists_passages_in_another_language(tmp_path):
+    """What decides whether the download PDF needs its /Lang pass: lang attributes from Markdown or typed HTML."""
+    assert read_publication(TABLES).other_languages == {"es"}
+    assert read_publication(PML).other_languages == frozenset()
+    source = tmp_path / "mixed" / "mixed.md"
+    source.parent.mkdir()
+    source.write_text('---\ntitle: T\nlang: en\n---\n\nHello <span lang="fr">bonjour</span>.\n\nNo.\n{: lang=en }\n', encoding="utf-8")
+    assert read_publication(source).other_languages == {"fr"}
