@@ -123,6 +123,36 @@ def test_pdf_has_cover_contents_and_back_cover(pml_build):
     assert "public domain" in pages[-1] and "800-352-9424" in pages[-1] and "Revised July 2023" in pages[-1]
 
 
+def _brandish(rgb) -> bool:
+    r, g, b = rgb
+    return b > r + 40 and b > 100
+
+
+def test_cover_stripe_runs_from_band_to_foot_and_the_back_band_sits_at_the_page_foot(pml_build):
+    """The cover design: foot line near the bottom, the brand stripe down the left between band and foot,
+    and the back cover's brand band at the very bottom of the page, whatever the layout method."""
+    document = pypdfium2.PdfDocument(pml_build / "pml.pdf")
+    try:
+        cover, back = document[0], document[len(document) - 1]
+        width, height = cover.get_size()
+        scale = 2
+        image = cover.render(scale=scale).to_pil().convert("RGB")
+        text = cover.get_textpage()
+        foot = [text.get_charbox(i) for i in range(text.count_chars()) if text.get_charbox(i)[3] < 72 * 1.5]
+        assert foot, "no cover foot text in the bottom 1.5 in"
+        foot_top = max(box[3] for box in foot)
+        stripe_x = int(0.1 * 72 * scale)
+        assert _brandish(image.getpixel((stripe_x, int(height * scale / 2)))), "no brand stripe at mid-height"
+        assert _brandish(image.getpixel((stripe_x, int((height - foot_top - 20) * scale)))), "stripe stops short of the foot"
+        assert image.getpixel((stripe_x, image.height - 2)) == (255, 255, 255), "stripe runs past the foot"
+        assert image.getpixel((int(width * scale / 2), int(height * scale / 2))) == (255, 255, 255)
+        back_image = back.render(scale=scale).to_pil().convert("RGB")
+        assert _brandish(back_image.getpixel((back_image.width // 2, back_image.height - 2))), "back band not at the page foot"
+        assert back_image.getpixel((back_image.width // 2, back_image.height // 2)) == (255, 255, 255)
+    finally:
+        document.close()
+
+
 def test_outputs_are_reproducible(tmp_path, pml_build):
     result = run_cli("build", PML, "-o", tmp_path)
     assert result.code == 0, result.err
