@@ -10,7 +10,7 @@ from . import cache, cover
 from .model import Publication
 from .output import write_outputs
 from .reader import read_publication
-from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
+from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_cover_html, render_html
 from .resources import FONTS, STYLES
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
     listing = {}
     if dist is not None:
         files["cover.png"] = cover_png(pub, download_pdf)
-        files["cover-thumb.png"] = cover.thumbnail(files["cover.png"])
+        files["cover-thumb.png"] = cover_thumbnail(pub, files["cover.png"])
         listing = _listing_record(pub, outdir, files)
     paths = tuple(write_outputs(outdir, files, root=dist))
     return Built(pub, paths, listing)
@@ -92,13 +92,12 @@ def _points(size_in: tuple[float, float]) -> tuple[float, float]:
 
 
 def _page_count(pdf: bytes) -> int:
-    import pypdfium2
+    import io
 
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return len(document)
-    finally:
-        document.close()
+    import pikepdf  # a catalog build's print edition has it loaded already (preflight, imposition)
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
 
 
 def _download_pdf(pub: Publication) -> bytes:
@@ -108,7 +107,10 @@ def _download_pdf(pub: Publication) -> bytes:
 
 
 def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
-    """The cover picture: from the PDF at hand, else from the cache, else by rendering the PDF once."""
+    """The cover picture: from the cache, else rasterised from the PDF at hand, else from a PDF built for it.
+
+    Keyed on what is on the cover page (the head and the cover section, the styles, the fonts), not on the
+    whole text: editing the body does not re-render the cover."""
     cached = cache.entry("covers", _cover_key(pub), ".png")
     if cached.is_file():
         return cached.read_bytes()
@@ -117,9 +119,19 @@ def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
     return png
 
 
+def cover_thumbnail(pub: Publication, cover_picture: bytes) -> bytes:
+    """The catalog's small cover, cached beside the cover picture it is made from."""
+    cached = cache.entry("covers", _cover_key(pub), "-thumb.png")
+    if cached.is_file():
+        return cached.read_bytes()
+    png = cover.thumbnail(cover_picture)
+    cache.store(cached, png)
+    return png
+
+
 def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     """Where each print page begins (for the EPUB page list): cached, else from a print layout."""
-    cached = cache.entry("covers", "pages\n" + _cover_key(pub, "print"), ".json")
+    cached = cache.entry("covers", "pages\n" + _layout_key(pub, "print"), ".json")
     if cached.is_file():
         return tuple(json.loads(cached.read_text(encoding="utf-8")))
     from .pdf import layout_print
@@ -129,9 +141,17 @@ def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     return starts
 
 
-def _cover_key(pub: Publication, edition: str = "download") -> str:
-    """Everything a layout depends on: the edition's HTML, its styles and the fonts."""
-    parts = [render_html(pub, edition)]
-    parts += [(STYLES / name).read_text(encoding="utf-8") for name in (PRINT_STYLES if edition == "print" else DOWNLOAD_STYLES)]
-    parts += [f"{font.name}:{font.stat().st_size}" for font in sorted(FONTS.glob("*.ttf"))]
-    return "\n".join(parts)
+def _cover_key(pub: Publication) -> str:
+    """Everything the download edition's cover page depends on: its head and cover HTML, the styles, the fonts.
+    (The cover is a page of its own, a fixed page tall, so nothing after it can change it.)"""
+    return "\n".join([render_cover_html(pub), *_style_parts("download")])
+
+
+def _layout_key(pub: Publication, edition: str) -> str:
+    """Everything a whole layout depends on: the edition's HTML, its styles and the fonts."""
+    return "\n".join([render_html(pub, edition), *_style_parts(edition)])
+
+
+def _style_parts(edition: str) -> list[str]:
+    parts = [(STYLES / name).read_text(encoding="utf-8") for name in (PRINT_STYLES if edition == "print" else DOWNLOAD_STYLES)]
+    return parts + [f"{font.name}:{font.stat().st_size}" for font in sorted(FONTS.glob("*.ttf"))]

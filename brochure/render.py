@@ -11,8 +11,14 @@ PRINT_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "print.css")
 
 def render_html(pub: Publication, edition: str, blank_pages: int = 0) -> str:
     """The publication as one HTML document for a printed edition ('download' or 'print')."""
-    trim = TRIMS_IN[pub.print_spec.trim]
-    return templates.render(
-        "publication.html", pub=pub, edition=edition, blank_pages=blank_pages,
-        trim_in=trim, marks=pub.print_spec.profile == "offset",
-    )
+    return templates.render("publication.html", blank_pages=blank_pages, **_context(pub, edition))
+
+
+def render_cover_html(pub: Publication, edition: str = "download") -> str:
+    """The parts of that document the front cover page is made from: the head and the cover section."""
+    context = _context(pub, edition)
+    return templates.render("_head.html", **context) + templates.render("_cover.html", **context)
+
+
+def _context(pub: Publication, edition: str) -> dict:
+    return {"pub": pub, "edition": edition, "trim_in": TRIMS_IN[pub.print_spec.trim], "marks": pub.print_spec.profile == "offset"}

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import logging
+import marshal
+import shutil
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pyphen
+import pytest
 
-from brochure import cache, hyphenation
+from brochure import cache, cover, hyphenation
+from brochure.build import build
+from conftest import PML
 
 
 def test_store_writes_the_file_and_leaves_no_temporary(tmp_path):
@@ -34,14 +40,46 @@ def test_unwritable_path_is_only_logged(tmp_path, caplog):
     assert blocker.read_text() == "not a folder"
 
 
-def test_a_damaged_hyphenation_copy_is_parsed_again(tmp_path, monkeypatch):
+@pytest.mark.parametrize("damage", [b"{\xfa half a fi", marshal.dumps([1, 2]), marshal.dumps({"ab": (1, (2, 3))}), marshal.dumps({})],
+                         ids=["truncated", "a list", "tuples not bytes", "empty"])
+def test_a_damaged_hyphenation_copy_is_parsed_again(tmp_path, monkeypatch, damage):
     monkeypatch.setattr(hyphenation, "CACHE", tmp_path)
     monkeypatch.setattr(pyphen, "hdcache", {})
     assert hyphenation.warm("en")
-    (copy,) = tmp_path.glob("*.json")
-    copy.write_text('{"half a fi', encoding="utf-8")
+    (copy,) = tmp_path.glob("*.marshal")
+    copy.write_bytes(damage)
     reference = pyphen.HyphDict(next(iter(pyphen.hdcache)))  # pyphen's own parse, for comparison
     pyphen.hdcache.clear()
     assert hyphenation.warm("en")
     assert pyphen.Pyphen(lang="en").inserted("leukoencephalopathy") == "leuk-o-en-ceph-alo-pathy"
-    assert next(iter(pyphen.hdcache.values())).patterns == reference.patterns
+    assert {key: (start, tuple(values)) for key, (start, values) in next(iter(pyphen.hdcache.values())).patterns.items()} == reference.patterns
+
+
+def _epub_cover(paths) -> bytes:
+    (epub,) = [path for path in paths if path.suffix == ".epub"]
+    with zipfile.ZipFile(epub) as book:
+        return book.read("EPUB/images/cover.png")
+
+
+def test_the_cover_picture_is_rasterised_again_only_when_the_cover_changes(tmp_path, monkeypatch):
+    """Editing the body reuses the cached cover picture (EPUB and catalog); editing what the cover shows does not."""
+    monkeypatch.setattr(cache, "ROOT", tmp_path / "cache")
+    rasterised = []
+    real = cover.rasterise_first_page
+    monkeypatch.setattr(cover, "rasterise_first_page", lambda pdf: rasterised.append(1) or real(pdf))
+    folder = tmp_path / "pml"
+    shutil.copytree(PML.parent, folder)
+    source = folder / "pml.md"
+    original = source.read_text(encoding="utf-8")
+
+    first = build(source, tmp_path / "one", ("pdf", "epub"))
+    assert len(rasterised) == 1
+    source.write_text(original + "\nOne more paragraph in the body.\n", encoding="utf-8")
+    second = build(source, tmp_path / "two", ("pdf", "epub"))
+    assert len(rasterised) == 1, "a body edit rasterised the cover again"
+    assert _epub_cover(second.paths) == _epub_cover(first.paths)
+
+    source.write_text(original.replace("subtitle: Fact Sheet", "subtitle: A Fact Sheet"), encoding="utf-8")
+    third = build(source, tmp_path / "three", ("pdf", "epub"))
+    assert len(rasterised) == 2, "a new subtitle kept the old cover"
+    assert _epub_cover(third.paths) != _epub_cover(first.paths)
