@@ -10,7 +10,7 @@ from pathlib import Path
 from . import frontmatter, markup
 from .config import check_print_spec, find_config, load_config, strings_for
 from .errors import Location, ResourceError, SourceError
-from .model import Image, Metadata, Publication, Section
+from .model import Image, Metadata, Publication, Publisher, Section
 from .resources import check_image, resolve_local
 
 # A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
@@ -28,7 +28,7 @@ def read_publication(path: Path | str) -> Publication:
     data, key_lines, body, body_line = frontmatter.split(text, path)
     data = frontmatter.validate(data, key_lines, path)
     config = load_config(find_config(path.parent))
-    metadata = _metadata(data, path, config)
+    metadata = _metadata(data, path, config, key_lines)
     body_html, found = markup.render(body, metadata.lang, path, body_line)
     images = _images(found.images, path, body, body_line)
     heading_lines = _heading_lines([title for _, title, _ in found.headings], body, body_line)
@@ -75,14 +75,9 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _metadata(data: dict, path: Path, config) -> Metadata:  # type: ignore[no-untyped-def]
+def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Metadata:  # type: ignore[no-untyped-def]
     """Fill the front matter's gaps from the project config and the file name."""
-    publisher = config.publisher
-    overrides = {"publisher": "name", "publisher_address": "address", "publisher_phone": "phone", "publisher_url": "url"}
-    changes = {field: data[key] for key, field in overrides.items() if key in data}
-    if "address" in changes:
-        changes["address"] = tuple(str(line) for line in changes["address"])
-    publisher = type(publisher)(**{**publisher.__dict__, **changes})
+    publisher = _publisher(data, config.publisher, Location(path, key_lines.get("publisher", 1)))
     ident = str(data.get("id") or path.stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", ident):
         raise SourceError(f"id '{ident}' must be lower-case letters, digits and hyphens", Location(path, 1))
@@ -100,6 +95,26 @@ def _metadata(data: dict, path: Path, config) -> Metadata:  # type: ignore[no-un
         keywords=tuple(str(k) for k in data.get("keywords", ())),
         publisher=publisher,
     )
+
+
+PUBLISHER_KEYS = {"publisher": "name", "publisher_address": "address", "publisher_phone": "phone", "publisher_url": "url"}
+
+
+def _publisher(data: dict, configured: Publisher, where: Location) -> Publisher:
+    """The config's publisher with the front matter's fields over it. A publisher the front matter names that is not
+    the config's takes nothing else from it: the config's parent body, office, contact and address are another
+    agency's, and printing them under a different name would misattribute the publication."""
+    changes = {field: data[key] for key, field in PUBLISHER_KEYS.items() if key in data}
+    if "address" in changes:
+        changes["address"] = tuple(str(line) for line in changes["address"])
+    if "name" in changes:
+        changes["name"] = " ".join(str(changes["name"]).split())
+    if changes.get("name", configured.name) == configured.name or not configured.name:
+        return Publisher(**{**configured.__dict__, **changes})
+    if not {"address", "phone", "url"} & changes.keys():
+        log.warning("%s: publisher '%s' is not the configured one, so none of its contact details come from the "
+                    "config: add publisher_address, publisher_phone or publisher_url", where, changes["name"])
+    return Publisher(**changes)
 
 
 def _default_date() -> dt.date:

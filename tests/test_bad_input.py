@@ -1,11 +1,12 @@
 """Bad input: one line on stderr naming file and line, exit 2, no traceback, nothing in the output folder."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import ROOT, run_cli
 
 BAD = Path(__file__).resolve().parent / "fixtures" / "bad"
 
@@ -74,3 +75,73 @@ def test_sources_are_never_modified(tmp_path):
     source.write_bytes(text.encode())
     assert run_cli("build", source, "-o", tmp_path / "out", "--format", "epub").code == 0
     assert source.read_bytes() == text.encode()
+
+
+@pytest.fixture
+def configured(tmp_path):
+    """A folder holding the project's brochure.yaml (NINDS as the configured publisher)."""
+    shutil.copy(ROOT / "brochure.yaml", tmp_path / "brochure.yaml")
+    return tmp_path
+
+
+def _texts(outdir, stem):
+    """(PDF text, EPUB back-cover text, PDF /Author) of a build."""
+    import zipfile
+
+    import pikepdf
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(outdir / f"{stem}.pdf")
+    try:
+        pdf = "\n".join(page.get_textpage().get_text_bounded() for page in document)
+    finally:
+        document.close()
+    with zipfile.ZipFile(outdir / f"{stem}.epub") as book:
+        epub = book.read("EPUB/back.xhtml").decode() + book.read("EPUB/content.opf").decode()
+    with pikepdf.open(outdir / f"{stem}.pdf") as opened:
+        author = str(opened.docinfo["/Author"])
+    return pdf, epub, author
+
+
+def test_front_matter_overrides_one_field_of_the_configured_publisher(configured):
+    source = configured / "phone.md"
+    source.write_text("---\ntitle: T\nlang: en\npublisher_phone: 301-496-5751\n---\n\nText.\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", configured / "out")
+    assert result.code == 0 and "warning" not in result.err, result.err
+    pdf, epub, author = _texts(configured / "out", "phone")
+    for text in (pdf, epub):
+        assert "301-496-5751" in text and "800-352-9424" not in text
+        assert "P.O. Box 5801" in text and "NINDS Brain Resources" in text  # the rest still from brochure.yaml
+    assert author == "National Institute of Neurological Disorders and Stroke"
+
+
+def test_another_publisher_takes_nothing_from_the_configured_one(configured):
+    """Naming another agency drops the config's parent body, office, contact, address, phone and web site."""
+    source = configured / "cdc.md"
+    source.write_text("---\ntitle: T\nlang: en\npublisher: Centers for Disease Control and Prevention\n"
+                      "publisher_address: [1600 Clifton Road, \"Atlanta, GA 30329\"]\npublisher_url: https://www.cdc.gov\n---\n\n"
+                      "Text.\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", configured / "out")
+    assert result.code == 0 and "warning" not in result.err, result.err
+    pdf, epub, author = _texts(configured / "out", "cdc")
+    assert author == "Centers for Disease Control and Prevention"
+    for text in (pdf, epub):
+        assert "Centers for Disease Control and Prevention" in text and "1600 Clifton Road" in text and "cdc.gov" in text
+        for other in ("Neurological", "National Institutes of Health", "BRAIN", "P.O. Box 5801", "800-352-9424", "ninds.nih.gov"):
+            assert other not in text, other
+
+
+def test_another_publisher_without_contact_details_is_a_warning(configured):
+    source = configured / "bare.md"
+    source.write_text("---\ntitle: T\nlang: en\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", configured / "out", "--format", "epub")
+    assert result.code == 0, result.err
+    assert ("warning: bare.md:4: publisher 'Centers for Disease Control and Prevention' is not the configured one, so none of "
+            "its contact details come from the config: add publisher_address, publisher_phone or publisher_url") in result.err
+
+
+def test_a_publisher_with_no_configuration_to_differ_from_is_no_warning(tmp_path):
+    source = tmp_path / "alone.md"
+    source.write_text("---\ntitle: T\nlang: en\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "epub")
+    assert result.code == 0 and "warning" not in result.err, result.err
