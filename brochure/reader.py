@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from . import frontmatter, markup
+from . import frontmatter, glyphs, markup
 from .config import check_print_spec, find_config, load_config, strings_for
 from .errors import Location, ResourceError, SourceError
 from .model import Image, Metadata, Publication, Publisher, Section
@@ -38,6 +38,7 @@ def read_publication(path: Path | str) -> Publication:
         check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
     for warning in found.warnings:
         log.warning("%s", warning)
+    _warn_unset_characters(text, path)
     return Publication(
         source=path,
         metadata=metadata,
@@ -49,6 +50,16 @@ def read_publication(path: Path | str) -> Publication:
         strings=strings_for(metadata.lang),
         other_languages=frozenset(found.langs - {metadata.lang}),
     )
+
+
+def _warn_unset_characters(text: str, path: Path) -> None:
+    """One warning per character no shipped font sets, at its first line: the PDF would take it from the machine."""
+    unset = glyphs.unset_characters(text)
+    for char, line in unset[: glyphs.MAX_REPORTED]:
+        log.warning("%s: no shipped font has %s: the PDF editions will take it from a font on this machine, or show an "
+                    "empty box", Location(path, line + 1), glyphs.describe(char))
+    if len(unset) > glyphs.MAX_REPORTED:
+        log.warning("%s: %d more characters no shipped font has", Location(path), len(unset) - glyphs.MAX_REPORTED)
 
 
 def _read_text(path: Path) -> str:

@@ -216,10 +216,12 @@ def open_page(browser, site: Site, *, width: int = 1280, height: int = 900, java
     page.on("requestfailed", lambda r: messages.append(f"request failed: {r.url} {r.failure}"))
     page.on("response", lambda r: r.status >= 400 and messages.append(f"HTTP {r.status}: {r.url}"))
     page.goto(site.url, wait_until="load")
-    # Covers load lazily: scroll through the page so that all of them load, then back to the top.
-    page.mouse.wheel(0, 100_000)
+    # Covers load lazily: scroll through the page so that all of them load, then back to the top. (Scrolled by
+    # script, not by a mouse wheel: a wheel's scroll can land after the scroll back and leave the page down.)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=10_000)
     page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_function("window.scrollY === 0")
     return Visit(page, messages)
 
 

@@ -1,0 +1,50 @@
+"""A character no shipped font sets is a warning naming the file, the line and the character."""
+from __future__ import annotations
+
+import pytest
+
+from brochure import cache, glyphs
+from conftest import PML, run_cli
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """The repertoire read again from the fonts, its copy kept in a temporary folder."""
+    monkeypatch.setattr(cache, "ROOT", tmp_path)
+    glyphs.repertoire.cache_clear()
+    yield tmp_path
+    glyphs.repertoire.cache_clear()
+
+
+def test_health_text_is_covered_and_the_rest_is_found_with_its_first_line(fresh_cache):
+    text = "Fever ≥ 38 °C, α and µ, Barré, niños\nDone ✓\nStill ✓ and 中\n"
+    assert glyphs.unset_characters(text) == [("✓", 1), ("中", 2)]
+    assert list(fresh_cache.glob("glyphs/*.marshal")), "the repertoire was not kept"
+
+
+def test_unicode_range_limits_what_the_symbols_face_sets(fresh_cache):
+    """Noto Sans Math maps U+1D400 too, but fonts.css gives it only U+2190–22FF: WeasyPrint would not use it there."""
+    assert "∞" not in dict(glyphs.unset_characters("∞"))
+    assert "\U0001d400" in dict(glyphs.unset_characters("\U0001d400"))
+
+
+def test_a_damaged_repertoire_copy_is_read_again(fresh_cache):
+    glyphs.repertoire()
+    (copy,) = fresh_cache.glob("glyphs/*.marshal")
+    copy.write_bytes(b"\xfa not marshal")
+    glyphs.repertoire.cache_clear()
+    assert ord("é") in glyphs.repertoire() and ord("✓") not in glyphs.repertoire()
+
+
+def test_the_build_warns_with_file_line_and_name(tmp_path):
+    source = tmp_path / "marks.md"
+    source.write_text("---\ntitle: Checklist\nlang: en\n---\n\n- Call your doctor ✓\n- Bring your list\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf")
+    assert result.code == 0, result.err
+    assert ("warning: marks.md:6: no shipped font has '✓' (U+2713 CHECK MARK): the PDF editions will take it from a font "
+            "on this machine, or show an empty box") in result.err.splitlines()
+
+
+def test_the_pml_fact_sheet_needs_no_other_font(tmp_path):
+    result = run_cli("build", PML, "-o", tmp_path, "--format", "epub")
+    assert result.code == 0 and "no shipped font" not in result.err, result.err
