@@ -46,6 +46,9 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
     cover_image = epub.EpubImage(uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png)
     cover_image.properties = ["cover-image"]
     book.add_item(cover_image)
+    # EPUB 2's way of naming the cover, beside EPUB 3's property: older reading systems and some e-ink library
+    # views (Kobo's, Adobe RMSDK-based readers) take the library thumbnail from it. EPUBCheck accepts it.
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": cover_image.id})
     for image in pub.images:
         book.add_item(epub.EpubImage(file_name=image.src, media_type=_image_type(image.src), content=image.path.read_bytes()))
     cover = _chapter(book, pub, "cover.xhtml", pub.strings["cover"], "epub_cover.xhtml", css, markers)

