@@ -145,3 +145,31 @@ def test_measure_is_60_to_75_characters(edition):
                 lengths += [len(_line_text(line)) for line in lines[:-1]]
     assert len(lengths) > 30
     assert 60 <= statistics.median(lengths) <= 75
+
+
+def _broken_lines(document: weasyprint.Document, wanted) -> list[str]:  # type: ignore[no-untyped-def]
+    """Text of every line but the last of each block the predicate picks (the lines that end in a break).
+    The predicate gets the element and the set of elements inside the contents list."""
+    contents = {inner for page in document.pages for box in page._page_box.descendants()
+                if box.element_tag == "nav" and "toc" in (box.element.get("class") or "") for inner in box.element.iter()}
+    lines = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.BlockBox) and box.element is not None and wanted(box.element, contents):
+                line_boxes = [child for child in box.children if isinstance(child, boxes.LineBox)]
+                lines += [_line_text(line).rstrip() for line in line_boxes[:-1]]
+    return lines
+
+
+def _heading_or_contents(element, contents) -> bool:  # type: ignore[no-untyped-def]
+    return element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"} or element in contents
+
+
+@pytest.mark.parametrize("edition", ["download", "print"])
+def test_headings_and_contents_break_between_words_and_text_is_hyphenated(edition, synthetic_sources):
+    for document in (pml_layout(edition), layout(synthetic_sources[0], edition)):
+        broken = _broken_lines(document, _heading_or_contents)
+        assert broken, "no heading or contents entry runs over two lines: nothing was checked"
+        assert [line for line in broken if line.endswith(("\u2010", "-"))] == []
+    body = _broken_lines(pml_layout(edition), lambda element, contents: element.tag in {"p", "li"} and element not in contents)
+    assert any(line.endswith("\u2010") for line in body), "body text is not hyphenated"
