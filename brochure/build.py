@@ -11,7 +11,7 @@ from .model import Publication
 from .output import write_outputs
 from .reader import read_publication
 from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_cover_html, render_html
-from .resources import FONTS, STYLES
+from .resources import STYLES, font_stamps
 
 log = logging.getLogger(__name__)
 
@@ -111,34 +111,23 @@ def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
 
     Keyed on what is on the cover page (the head and the cover section, the styles, the fonts), not on the
     whole text: editing the body does not re-render the cover."""
-    cached = cache.entry("covers", _cover_key(pub), ".png")
-    if cached.is_file():
-        return cached.read_bytes()
-    png = cover.rasterise_first_page(download_pdf or _download_pdf(pub))
-    cache.store(cached, png)
-    return png
+    return cache.remembered(cache.entry("covers", _cover_key(pub), ".png"),
+                            lambda: cover.rasterise_first_page(download_pdf or _download_pdf(pub)))
 
 
 def cover_thumbnail(pub: Publication, cover_picture: bytes) -> bytes:
     """The catalog's small cover, cached beside the cover picture it is made from."""
-    cached = cache.entry("covers", _cover_key(pub), "-thumb.png")
-    if cached.is_file():
-        return cached.read_bytes()
-    png = cover.thumbnail(cover_picture)
-    cache.store(cached, png)
-    return png
+    return cache.remembered(cache.entry("covers", _cover_key(pub), "-thumb.png"), lambda: cover.thumbnail(cover_picture))
 
 
 def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     """Where each print page begins (for the EPUB page list): cached, else from a print layout."""
-    cached = cache.entry("covers", "pages\n" + _layout_key(pub, "print"), ".json")
-    if cached.is_file():
-        return tuple(json.loads(cached.read_text(encoding="utf-8")))
-    from .pdf import layout_print
+    def lay_out() -> bytes:
+        from .pdf import layout_print
 
-    starts = layout_print(pub)[1]
-    cache.store(cached, json.dumps(starts).encode())
-    return starts
+        return json.dumps(layout_print(pub)[1]).encode()
+
+    return tuple(json.loads(cache.remembered(cache.entry("covers", "pages\n" + _layout_key(pub, "print"), ".json"), lay_out)))
 
 
 def _cover_key(pub: Publication) -> str:
@@ -154,4 +143,4 @@ def _layout_key(pub: Publication, edition: str) -> str:
 
 def _style_parts(edition: str) -> list[str]:
     parts = [(STYLES / name).read_text(encoding="utf-8") for name in (PRINT_STYLES if edition == "print" else DOWNLOAD_STYLES)]
-    return parts + [f"{font.name}:{font.stat().st_size}" for font in sorted(FONTS.glob("*.ttf"))]
+    return parts + font_stamps()

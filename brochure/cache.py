@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import BrochureError
@@ -22,6 +23,15 @@ ROOT = PROJECT / ".cache"
 def entry(kind: str, key: str, suffix: str) -> Path:
     """Where the cache of one kind keeps the entry for a key: .cache/KIND/<hash of the key>SUFFIX."""
     return ROOT / kind / (hashlib.sha256(key.encode()).hexdigest()[:32] + suffix)
+
+
+def remembered(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The bytes kept at path, or else make() them and keep them there."""
+    if path.is_file():
+        return path.read_bytes()
+    data = make()
+    store(path, data)
+    return data
 
 
 def store(path: Path, data: bytes) -> None:

@@ -11,13 +11,12 @@ tinycss2, so the answer is kept under .cache/glyphs, keyed by the CSS and the fo
 """
 from __future__ import annotations
 
-import hashlib
 import marshal
 import unicodedata
 from functools import cache
 
 from . import cache as build_cache
-from .resources import STYLES
+from .resources import STYLES, font_stamps
 
 FONT_CSS = STYLES / "fonts.css"
 MAX_REPORTED = 10
@@ -26,17 +25,13 @@ MAX_REPORTED = 10
 @cache
 def repertoire() -> frozenset[int]:
     """Every code point some @font-face of styles/fonts.css sets."""
-    css = FONT_CSS.read_bytes()
-    key = hashlib.sha256(css)
-    for font in sorted((STYLES / "fonts").glob("*.[ot]tf")):
-        stat = font.stat()
-        key.update(f"{font.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    cached = build_cache.entry("glyphs", key.hexdigest(), ".marshal")
+    css = FONT_CSS.read_text(encoding="utf-8")
+    cached = build_cache.entry("glyphs", "\n".join([css, *font_stamps()]), ".marshal")
     try:
         return frozenset(marshal.loads(cached.read_bytes()))  # noqa: S302 - our own cache file, written below
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    points = _read_repertoire(css.decode("utf-8"))
+    points = _read_repertoire(css)
     build_cache.store(cached, marshal.dumps(sorted(points)))
     return frozenset(points)
 

@@ -6,8 +6,9 @@ parsed patterns in its module-level `hdcache`, keyed by the dictionary's path; `
 entry from a marshal copy of the patterns (read in about 5 ms; a JSON copy took 20 ms to read and rebuild)
 or, the first time, parses the dictionary and writes the copy. The copy keeps each pattern's values as
 bytes, which pyphen reads exactly as it reads its own tuples of small ints (it only takes len() and iterates).
-Like Jinja's bytecode cache beside it, the copy is the project's own file under .cache/. Dictionaries with nonstandard hyphenation (pattern alternatives, which
-pyphen keeps as int subclasses carrying data) are left to pyphen, as is anything this does not expect.
+Like Jinja's bytecode cache beside it, the copy is the project's own file under .cache/. Dictionaries with
+nonstandard hyphenation (pattern alternatives, which pyphen keeps as int subclasses carrying data) are left to
+pyphen, as is anything this does not expect.
 """
 from __future__ import annotations
 

@@ -246,11 +246,7 @@ def summary_line(pub: Publication) -> str:
     """The one-line readability summary a build prints, cached by text (loading the CMU dictionary takes ~1 s)."""
     if pub.metadata.lang.split("-")[0].lower() != "en":
         return f"readability: not measured (Flesch–Kincaid grades English text; this publication is {pub.metadata.lang})"
-    from .cache import entry, store
+    from .cache import entry, remembered
 
     cached = entry("readability", json.dumps([_textstat_release(), TARGET_GRADE, pub.metadata.title, pub.body_html]), ".txt")
-    if cached.is_file():
-        return cached.read_text(encoding="utf-8")
-    line = report(sections_of(pub.metadata.title, pub.body_html)).summary_line()
-    store(cached, line.encode())
-    return line
+    return remembered(cached, lambda: report(sections_of(pub.metadata.title, pub.body_html)).summary_line().encode()).decode("utf-8")

@@ -14,9 +14,9 @@ def render_html(pub: Publication, edition: str, blank_pages: int = 0) -> str:
     return templates.render("publication.html", blank_pages=blank_pages, **_context(pub, edition))
 
 
-def render_cover_html(pub: Publication, edition: str = "download") -> str:
-    """The parts of that document the front cover page is made from: the head and the cover section."""
-    context = _context(pub, edition)
+def render_cover_html(pub: Publication) -> str:
+    """The parts of the download edition's document its front cover page is made from: the head and the cover."""
+    context = _context(pub, "download")
     return templates.render("_head.html", **context) + templates.render("_cover.html", **context)
 
 

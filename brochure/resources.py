@@ -16,6 +16,11 @@ ASSET_ROOTS = (STYLES, TEMPLATES)
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
+def font_stamps() -> list[str]:
+    """Name, size and modification time of each shipped font file: what a cache of layouts or glyphs keys on."""
+    return [f"{font.name}:{font.stat().st_size}:{font.stat().st_mtime_ns}" for font in sorted(FONTS.glob("*.[ot]tf"))]
+
+
 def resolve_local(ref: str, folder: Path, where: Location, what: str = "file") -> Path:
     """Resolve a relative reference inside `folder`; refuse URLs, absolute paths and escapes."""
     if SCHEME.match(ref) or ref.startswith("//"):

@@ -22,6 +22,14 @@ def test_store_writes_the_file_and_leaves_no_temporary(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["a.png"]
 
 
+def test_remembered_makes_once_then_reads_what_it_kept(tmp_path):
+    made = []
+    target = tmp_path / "kind" / "entry.txt"
+    assert cache.remembered(target, lambda: made.append(1) or b"first") == b"first"
+    assert cache.remembered(target, lambda: made.append(1) or b"second") == b"first"
+    assert made == [1] and target.read_bytes() == b"first"
+
+
 def test_concurrent_writers_leave_one_whole_file(tmp_path):
     target = tmp_path / "a.json"
     payloads = [bytes([n]) * 200_000 for n in range(16)]
