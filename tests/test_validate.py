@@ -76,11 +76,14 @@ def pandoc_epub(tmp_path_factory) -> Path:
 def pdfs(tmp_path_factory) -> dict[str, Path]:
     """WeasyPrint PDFs: untagged, PDF/UA-1, and PDF/UA-1 with a decorative (alt="") image."""
     tmp = tmp_path_factory.mktemp("pdf")
-    sheet, decorative = FIXTURES / "pdf" / "sheet.html", FIXTURES / "pdf" / "decorative.html"
+    sheet = FIXTURES / "pdf" / "sheet.html"
+    html = sheet.read_text(encoding="utf-8")
+    assert html.count('alt="A blue dot"') == 1
+    decorative = html.replace('alt="A blue dot"', 'alt=""')  # the same sheet, its one image without alt text
     out = {"untagged": tmp / "untagged.pdf", "ua": tmp / "ua.pdf", "decorative": tmp / "decorative.pdf"}
     weasyprint.HTML(filename=sheet).write_pdf(out["untagged"])
     weasyprint.HTML(filename=sheet).write_pdf(out["ua"], pdf_variant="pdf/ua-1")
-    weasyprint.HTML(filename=decorative).write_pdf(out["decorative"], pdf_variant="pdf/ua-1")
+    weasyprint.HTML(string=decorative, base_url=str(sheet)).write_pdf(out["decorative"], pdf_variant="pdf/ua-1")
     return out
 
 
