@@ -68,6 +68,8 @@ def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: boo
         built = build(source, None, formats, dist=dist)
     except BrochureError as err:
         return Outcome(str(source), None, str(err))
+    except Exception as err:  # noqa: BLE001 - a builder bug in one publication must not stop the others or the catalog
+        return Outcome(str(source), None, _internal_error(source, err))
     if not summarise:
         return Outcome(str(source), built.record)
     from .readability import summary_line
@@ -110,11 +112,19 @@ def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], prog
 
     results = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-        futures = [pool.submit(build_one, source, dist, formats, summarise) for source in todo]
+        futures = {pool.submit(build_one, source, dist, formats, summarise): source for source in todo}
         for future in as_completed(futures):
-            results.append(future.result())
+            try:
+                results.append(future.result())
+            except Exception as err:  # noqa: BLE001 - a worker that died (killed, out of memory) fails only its publication
+                results.append(Outcome(str(futures[future]), None, _internal_error(futures[future], err)))
             _report(progress, results[-1])
     return results
+
+
+def _internal_error(source: Path, err: BaseException) -> str:
+    """One line for a failure that is the builder's fault, not the source's: where, what, and whom to tell."""
+    return f"{source}: internal error while building ({type(err).__name__}: {err}); please report it with this source"
 
 
 def _report(progress, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]

@@ -72,6 +72,7 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
 
     report = preflight(print_pdf, saddle_stitch=True)
     if not report.passed:
+        _blame_svg(pub, report.failures)
         raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.failures)}")
     ticket = press.job_ticket(
         print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
@@ -84,6 +85,19 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
         f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf, _points(BOOKLET_SHEETS_IN[pub.print_spec.trim])),
         f"{pub.stem}-print.json": (json.dumps(ticket, indent=2, sort_keys=True) + "\n").encode(),
     }
+
+
+def _blame_svg(pub: Publication, failures: tuple[str, ...]) -> None:
+    """RGB left in the print PDF after its colours were converted comes from an SVG (a gradient, a pattern or an
+    embedded picture): name the image and its line, and say what to do."""
+    from .errors import Location, PreflightError
+
+    svgs = [image for image in pub.images if image.path.suffix.lower() == ".svg"]
+    if svgs and any("RGB" in failure for failure in failures):
+        names = ", ".join(f"'{image.src}'" for image in svgs)
+        raise PreflightError(f"image {names} cannot go to print: colour in it (a gradient, pattern or embedded picture) stays "
+                             "RGB; replace it with a PNG or JPEG of at least 300 ppi at its printed size, or use flat colours",
+                             Location(pub.source, svgs[0].line))
 
 
 def _points(size_in: tuple[float, float]) -> tuple[float, float]:

@@ -49,11 +49,12 @@ class Entry:
     subtitle: str
     summary: str
     lang: str          # BCP 47, "en" / "es"
-    updated: datetime.date
+    updated: datetime.date  # the writer's date, else the build's fixed stamp (the feed requires one)
     publisher: str
     cover_href: str    # e.g. "pml/cover.png" (full size)
     thumbnail_href: str  # e.g. "pml/cover-thumb.png"
     editions: tuple[Edition, ...]
+    dated: bool = True  # whether the writer gave the date: the page shows only such dates
 
 
 @dataclass(frozen=True)

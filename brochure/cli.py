@@ -24,8 +24,9 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
-    # WeasyPrint reports CSS it ignores at WARNING; only its errors concern a user.
-    logging.getLogger("weasyprint").setLevel(logging.WARNING if verbose else logging.ERROR)
+    # WeasyPrint's own messages (CSS it ignores, an anchor it cannot find, an image without alt) are about the HTML we
+    # made, not lines of the source: the reader and the sanitiser report each of those with file and line already.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING if verbose else logging.CRITICAL)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
@@ -87,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a builder bug: one line (the traceback with -v), never a wall of text
+        if args.verbose:
+            raise
+        where = f"{args.source}: " if getattr(args, "source", None) else ""
+        print(f"error: {where}internal error ({type(err).__name__}: {err}); please report it with this source (-v shows the traceback)", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"epub3_landmark": True, "epub3_pages": bool(page_starts), "landmark_title": pub.strings["landmarks"],
                                    "pages_title": pub.strings["page_list"], "mtime": _modified(pub), "play_order": {"enabled": False}})
-    return _repack(buffer.getvalue(), pub.metadata.date, lambda name, data: _polish(name, data, pub.metadata.lang))
+    return _repack(buffer.getvalue(), pub.metadata.stamp_date, lambda name, data: _polish(name, data, pub.metadata.lang))
 
 
 def _book(pub: Publication, page_list: bool) -> epub.EpubBook:
@@ -82,7 +82,8 @@ def _book(pub: Publication, page_list: bool) -> epub.EpubBook:
     book.add_author(m.publisher.name or "Unknown publisher")
     if m.publisher.name:
         book.add_metadata("DC", "publisher", m.publisher.name)
-    book.add_metadata("DC", "date", m.date.isoformat())
+    if m.date:
+        book.add_metadata("DC", "date", m.date.isoformat())
     if m.summary:
         book.add_metadata("DC", "description", m.summary)
     for keyword in m.keywords:
@@ -98,7 +99,7 @@ def _a11y(pub: Publication, page_list: bool) -> list[tuple[str, str]]:
     pairs = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"), ("schema:accessModeSufficient", "textual")]
     pairs += [("schema:accessibilityFeature", feature) for feature in A11Y_FEATURES + (("printPageNumbers", "pageNavigation") if page_list else ())]
     if page_list:
-        pairs += [("pageBreakSource", f"{pub.metadata.title}, print edition ({pub.print_spec.trim}), {pub.metadata.date.isoformat()}")]
+        pairs += [("pageBreakSource", f"{pub.metadata.title}, print edition ({pub.print_spec.trim})" + (f", {pub.metadata.date.isoformat()}" if pub.metadata.date else ""))]
     pairs += [("schema:accessibilityHazard", "none")]
     pairs += [("schema:accessibilitySummary", "Structured with headings, a table of contents and landmarks; every image has a text alternative; no hazards.")]
     return pairs
@@ -157,15 +158,22 @@ def _mark_pages(html: str, markers: dict[str, list[int]], file_name: str) -> str
 
 
 def _toc(pub: Publication, back: epub.EpubHtml) -> list[epub.Link]:
-    """The table of contents: the question headings (never empty: an empty TOC makes an invalid nav)."""
-    links = [epub.Link(f"body.xhtml#{s.id}", s.title, s.id) for s in pub.sections if s.level == 2]
+    """The table of contents: the sections with their subsections nested (never empty: an empty TOC makes an
+    invalid nav)."""
+    links: list = []
+    for section, subsections in pub.outline:
+        link = epub.Link(f"body.xhtml#{section.id}", section.title, section.id)
+        if subsections:
+            links.append((epub.Section(section.title, href=link.href), [epub.Link(f"body.xhtml#{s.id}", s.title, s.id) for s in subsections]))
+        else:
+            links.append(link)
     links.append(epub.Link(back.file_name, pub.strings["back_cover"], "back"))
     return links
 
 
 def _modified(pub: Publication) -> dt.datetime:
     """dcterms:modified from the publication date (ebooklib would stamp the local time as UTC)."""
-    return dt.datetime.combine(pub.metadata.date, dt.time(0, 0))
+    return dt.datetime.combine(pub.metadata.stamp_date, dt.time(0, 0))
 
 
 def _image_type(name: str) -> str:

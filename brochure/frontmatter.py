@@ -64,6 +64,17 @@ class _NoAliasLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+def _located_timestamp(loader: yaml.SafeLoader, node: yaml.Node):  # type: ignore[no-untyped-def]
+    """A YAML date that is no day of the calendar (2024-02-30) is an error at its own line, not a traceback."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise yaml.MarkedYAMLError(None, None, f"'{node.value}' is not a date on the calendar ({err})", node.start_mark) from None
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _located_timestamp)
+
+
 def split(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int], str, int]:
     """Return (front matter, line of each key, body, line number of the body's first line)."""
     lines = text.split("\n")

@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 CACHE = ROOT / "hyphenation"
 
 
+# pyphen 0.18.1 maps the bare language `en` to the British patterns (hyph_en_GB: "corticost-eroid", "scient-ists");
+# US federal health texts are US English, so `en` takes the US patterns and only `en-GB` the British ones.
+if "en_US" in pyphen.LANGUAGES:
+    pyphen.LANGUAGES["en"] = pyphen.LANGUAGES["en_US"]
+
+
 def warm(lang: str) -> bool:
     """Put the patterns for `lang` into pyphen's cache; True when they came from (or went into) our copy."""
     language = pyphen.language_fallback(lang.replace("-", "_"))

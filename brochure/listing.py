@@ -22,7 +22,7 @@ def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]
 
     return {
         "id": m.id, "urn": book_identifier(pub), "title": m.title, "subtitle": m.subtitle, "summary": m.summary,
-        "lang": m.lang, "updated": m.date.isoformat(), "publisher": m.publisher.name,
+        "lang": m.lang, "updated": m.stamp_date.isoformat(), "dated": m.date is not None, "publisher": m.publisher.name,
         "order_url": m.publisher.order_url, "source": str(pub.source),
         "cover_href": f"{outdir_name}/cover.png", "thumbnail_href": f"{outdir_name}/cover-thumb.png",
         "editions": editions, "files": sorted(f"{outdir_name}/{name}" for name in files),
@@ -33,7 +33,8 @@ def catalog_files(records: list[dict]) -> dict[str, bytes]:
     """index.html and catalog.xml for the given records (sorted, dated from the newest publication)."""
     entries = tuple(_entry(r) for r in sorted(records, key=lambda r: (r["title"], r["id"])))
     config = load_config(find_config(Path(records[0]["source"]).parent)) if records else load_config(None)
-    updated = max((e.updated for e in entries), default=dt.date(2000, 1, 1))
+    dated = [e.updated for e in entries if e.dated]  # a date no writer gave is never shown as the catalog's
+    updated = max(dated or [e.updated for e in entries], default=dt.date(2000, 1, 1))
     publisher = config.publisher.name or "Publications"
     catalog = Catalog(
         title=f"{publisher}: publications", publisher=publisher,
@@ -46,7 +47,7 @@ def catalog_files(records: list[dict]) -> dict[str, bytes]:
 def _entry(r: dict) -> Entry:
     return Entry(
         id=r["id"], urn=r["urn"], title=r["title"], subtitle=r["subtitle"], summary=r["summary"], lang=r["lang"],
-        updated=dt.date.fromisoformat(r["updated"]), publisher=r["publisher"], cover_href=r["cover_href"],
+        updated=dt.date.fromisoformat(r["updated"]), dated=r.get("dated", True), publisher=r["publisher"], cover_href=r["cover_href"],
         thumbnail_href=r["thumbnail_href"],
         editions=tuple(Edition(e["kind"], e["href"], e["media_type"], e["size_bytes"], e["pages"]) for e in r["editions"]),
     )

@@ -15,15 +15,17 @@ import nh3
 from markdown.extensions import Extension
 from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.md_in_html import MarkdownInHtmlExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.smarty import SmartyExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension, strip_tags
+from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE
+from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
 
 from .errors import Location, SourceError
 
@@ -68,20 +70,24 @@ class Found:
     images: list[tuple[str, str, bool]] = field(default_factory=list)
     langs: set[str] = field(default_factory=set)  # every lang attribute in the body
     removed_html: list[str] = field(default_factory=list)
+    dead_anchors: list[str] = field(default_factory=list)  # in-page link targets that no element has
     html_depth: int = 0
     warnings: list[str] = field(default_factory=list)  # for the reader to log once the whole source has passed
 
 
-def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Found]:
-    """Render a Markdown body to an HTML fragment; return it with the headings and images found."""
+def render(body: str, lang: str, path: Path, first_line: int, title: str = "") -> tuple[str, Found]:
+    """Render a Markdown body to an HTML fragment; return it with the headings and images found.
+
+    Headings are re-levelled so that the top level the writer used (`#`, `##` or lower) is the section level, h2
+    (h1 is the cover's title); a first `#` heading that repeats `title` is left out."""
     found = Found()
     md = markdown.Markdown(
         # Extension objects, not names: names make Python-Markdown scan every installed package's entry points.
         extensions=[
-            TableExtension(), FootnoteExtension(BACKLINK_TITLE="%d"), AttrListExtension(), DefListExtension(),
+            FencedCodeExtension(), TableExtension(), FootnoteExtension(BACKLINK_TITLE="%d"), AttrListExtension(), DefListExtension(),
             MarkdownInHtmlExtension(), SaneListExtension(),
             SmartyExtension(substitutions=QUOTES.get(lang.split("-")[0], QUOTES["en"])),
-            TocExtension(slugify=_slugify, toc_depth="2-6"), _Collect(found),
+            TocExtension(slugify=_slugify, toc_depth="1-6"), _Collect(found, title),
         ],
         output_format="xhtml",
     )
@@ -97,6 +103,9 @@ def render(body: str, lang: str, path: Path, first_line: int) -> tuple[str, Foun
         raise SourceError(f"lists, quotes and HTML are nested more than {MAX_HTML_DEPTH} elements deep", Location(path, line))
     shown = found.removed_html[:MAX_REMOVAL_WARNINGS]  # each is located by a search of the body: keep that bounded
     found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in shown]
+    for target in found.dead_anchors[:MAX_REMOVAL_WARNINGS]:
+        line = next((n for n, text in enumerate(body.split("\n")) if f"#{target}" in text), 0)
+        found.warnings.append(f"{Location(path, first_line + line)}: link to '#{target}' points to no heading or anchor in this publication")
     if len(found.removed_html) > len(shown):
         found.warnings.append(f"{Location(path)}: removed {len(found.removed_html) - len(shown)} more pieces of unsafe HTML")
     return html, found
@@ -265,11 +274,12 @@ class _Sanitise(Postprocessor):
 
 
 class _Walk(Treeprocessor):
-    """Collects headings, marks decorative images and external links."""
+    """Collects headings, marks decorative images, external links and wide tables, re-levels the headings."""
 
-    def __init__(self, md: markdown.Markdown, found: Found):
+    def __init__(self, md: markdown.Markdown, found: Found, title: str = ""):
         super().__init__(md)
         self.found = found
+        self.title = title
 
     def plain_text(self, element: etree.Element) -> str:
         """An element's text as a reader sees it: smart quotes and dashes that Python-Markdown still keeps as
@@ -283,12 +293,24 @@ class _Walk(Treeprocessor):
         return strip_tags(stashed) if isinstance(stashed, str) else "".join(stashed.itertext())
 
     def run(self, root: etree.Element) -> None:
+        self._drop_repeated_title(root)
+        self._relevel(root)
+        for link in root.iter("a"):  # a link is never hyphenated already; a span inside it would leave WeasyPrint 70's
+            for span in [child for child in link if child.tag == "span" and child.get("class") == "url"]:  # Link tag
+                _unwrap(link, span)  # without its annotation
         for number, block in enumerate(_blocks(root), start=1):
             if not block.get("id"):
                 block.set("id", f"b{number}")
+        ids = {element.get("id") for element in root.iter() if element.get("id")}
         for element in root.iter():
-            if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            if element.tag in HEADINGS:
                 self.found.headings.append((element.get("id", ""), self.plain_text(element), int(element.tag[1])))
+            elif element.tag == "table":
+                rows = [child for child in element.iter("tr")]
+                if rows and max(len(row) for row in rows) >= WIDE_TABLE_COLUMNS:
+                    element.set("class", ((element.get("class") or "") + " wide").strip())
+            elif element.tag == "a" and element.get("href", "").startswith("#") and element.get("href", "")[1:] not in ids:
+                self.found.dead_anchors.append(element.get("href", "")[1:])
             elif element.tag == "img":
                 if "decorative" in (element.get("class") or "").split():
                     element.set("alt", "")
@@ -296,8 +318,66 @@ class _Walk(Treeprocessor):
             elif element.tag == "a" and re.match(r"(?i)https?:", element.get("href", "")):
                 element.set("class", ((element.get("class") or "") + " external").strip())
                 shown = element.get("href", "").split("://", 1)[-1].rstrip("/")
-                if self.plain_text(element).lower().rstrip("/") != shown.lower():
+                if self.plain_text(element).split("://", 1)[-1].lower().rstrip("/") != shown.lower():
                     element.set("data-url", shown)
+
+
+    def _drop_repeated_title(self, root: etree.Element) -> None:
+        """A first `# Heading` that says the front matter's title again (exported fact sheets start so) is left out:
+        the cover prints the title already."""
+        first = root[0] if len(root) else None
+        if first is not None and first.tag == "h1" and _same_words(self.plain_text(first), self.title):
+            tail = first.tail
+            root.remove(first)
+            if tail and tail.strip():
+                root.text = (root.text or "") + tail
+
+    def _relevel(self, root: etree.Element) -> None:
+        """Move every heading by the same step so the top level written is h2, the section level (h6 at most)."""
+        levels = [int(element.tag[1]) for element in root.iter() if element.tag in HEADINGS]
+        shift = 2 - min(levels) if levels else 0
+        if shift:
+            for element in root.iter():
+                if element.tag in HEADINGS:
+                    element.tag = f"h{min(6, max(2, int(element.tag[1]) + shift))}"
+
+
+def _unwrap(parent: etree.Element, child: etree.Element) -> None:
+    """Replace a childless element by its text, keeping the text around it in order."""
+    text = (child.text or "") + (child.tail or "")
+    index = list(parent).index(child)
+    if index:
+        before = parent[index - 1]
+        before.tail = (before.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(child)
+
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+WIDE_TABLE_COLUMNS = 6  # from here on a table is set smaller, with cells that wrap anywhere (styles: table.wide)
+
+
+def _same_words(text: str, other: str) -> bool:
+    """Whether two titles say the same words (case, punctuation and spacing aside)."""
+    def words(value: str) -> list[str]:
+        return re.findall(r"\w+", value.casefold())
+
+    return bool(words(text)) and words(text) == words(other)
+
+
+class _Unbreakable(InlineProcessor):
+    """Web addresses, domain names and e-mail addresses in running text: a span the styles never hyphenate."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]  # noqa: N802
+        span = etree.Element("span")
+        span.set("class", "url")
+        span.text = AtomicString(m.group(0))  # not matched again
+        return span, m.start(0), m.end(0)
+
+
+ADDRESS = (r"(?<![\w@/.-])(?:https?://[^\s<>()\"]*[^\s<>()\".,;:!?]"
+           r"|(?:[\w.+-]+@)?(?:[A-Za-z0-9-]+\.)+(?:gov|org|com|net|edu|int|mil|us|info|io)\b(?:/[^\s<>()\"]*[^\s<>()\".,;:!?])?)")
 
 
 def _blocks(root: etree.Element) -> list[etree.Element]:
@@ -313,10 +393,12 @@ def _blocks(root: etree.Element) -> list[etree.Element]:
 class _Collect(Extension):
     """Registers the sanitiser and the tree walker on a Markdown instance."""
 
-    def __init__(self, found: Found):
+    def __init__(self, found: Found, title: str = ""):
         super().__init__()
         self.found = found
+        self.title = title
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
         md.postprocessors.register(_Sanitise(md, self.found), "brochure_sanitise", 25)
-        md.treeprocessors.register(_Walk(md, self.found), "brochure_walk", 0)
+        md.treeprocessors.register(_Walk(md, self.found, self.title), "brochure_walk", 0)
+        md.inlinePatterns.register(_Unbreakable(ADDRESS, md), "brochure_addresses", 5)

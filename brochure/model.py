@@ -47,12 +47,18 @@ class Metadata:
     title: str
     lang: str
     id: str
-    date: dt.date
+    date: dt.date | None  # as the writer gave it; None when not given (then nothing prints a date)
     subtitle: str = ""
     summary: str = ""
     publication_number: str = ""
     keywords: tuple[str, ...] = ()
     publisher: Publisher = field(default_factory=lambda: Publisher(name=""))
+    stamp: dt.date = dt.date(2000, 1, 1)  # what files are stamped with (EPUB dcterms:modified, ZIP times): never printed
+
+    @property
+    def stamp_date(self) -> dt.date:
+        """The date the writer gave, else the build's fixed stamp (SOURCE_DATE_EPOCH or 2000-01-01)."""
+        return self.date or self.stamp
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,18 @@ class Publication:
     print_spec: PrintSpec
     strings: dict[str, str] = field(hash=False, compare=False, default_factory=dict)
     other_languages: frozenset[str] = frozenset()  # languages of passages marked in another language than the document's
+
+    @property
+    def outline(self) -> tuple[tuple[Section, tuple[Section, ...]], ...]:
+        """The contents: each section (h2) with its subsections (h3) nested under it, in reading order. A subsection
+        before the first section stands on its own."""
+        entries: list[tuple[Section, list[Section]]] = []
+        for section in self.sections:
+            if section.level == 2 or (section.level == 3 and not entries):
+                entries.append((section, []))
+            elif section.level == 3:
+                entries[-1][1].append(section)
+        return tuple((section, tuple(children)) for section, children in entries)
 
     @property
     def folder(self) -> Path:

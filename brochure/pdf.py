@@ -85,7 +85,7 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
         )
     except _Refused as refused:
         raise ResourceError(refused.reason) from None
-    stamp = f"{pub.metadata.date.isoformat()}T00:00:00+00:00"
+    stamp = f"{pub.metadata.stamp_date.isoformat()}T00:00:00+00:00"
     document.metadata.created = document.metadata.modified = stamp
     return document
 
@@ -141,7 +141,32 @@ def layout_print(pub: Publication) -> tuple[weasyprint.Document, tuple[str | Non
     padding = -len(document.pages) % 4
     if padding:
         document = _document(render_html(pub, "print", blank_pages=padding), pub, PRINT_STYLES)
+    _warn_low_resolution(document, pub)
     return document, page_starts(document)
+
+
+MIN_PRINT_PPI = 200  # below this a photo or chart prints visibly soft; the preflight's 300 ppi is the press's target
+
+
+def _warn_low_resolution(document: weasyprint.Document, pub: Publication) -> None:
+    """A warning (file:line, effective ppi, printed width) for each raster image printed below MIN_PRINT_PPI."""
+    from weasyprint.formatting_structure.boxes import ReplacedBox
+
+    lines = {image.src: image.line for image in pub.images}
+    worst: dict[str, tuple[float, float]] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            pixels = getattr(getattr(box, "replacement", None), "width", None)
+            if not isinstance(box, ReplacedBox) or not isinstance(pixels, int) or box.element is None or not box.width:
+                continue
+            inches = box.width / 96  # CSS px
+            src = box.element.get("src", "")
+            ppi = pixels / inches
+            if src in lines and ppi < MIN_PRINT_PPI and ppi < worst.get(src, (MIN_PRINT_PPI, 0))[0]:
+                worst[src] = (ppi, inches)
+    for src, (ppi, inches) in sorted(worst.items(), key=lambda item: lines[item[0]]):
+        log.warning("%s: image '%s' prints at %.0f ppi (%.1f in wide in the print edition; %d ppi or more looks sharp): "
+                    "supply a larger image", Location(pub.source, lines[src]), src, ppi, inches, MIN_PRINT_PPI)
 
 
 def page_starts(document: weasyprint.Document) -> tuple[str | None, ...]:

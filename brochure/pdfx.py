@@ -125,6 +125,11 @@ def _convert(image: pikepdf.Object, doc: pikepdf.Pdf, flatten: bool) -> None:
             del image[key]
 
 
+def rgb_to_cmyk_transform(doc: pikepdf.Pdf):  # type: ignore[no-untyped-def]
+    """The sRGB to output-intent CMYK transform of this file (BrochureError when it has no PDF/X output intent)."""
+    return _rgb_to_cmyk(_output_profile(doc))
+
+
 def _output_profile(doc: pikepdf.Pdf) -> bytes:
     """The ICC profile of the file's GTS_PDFX output intent: the press condition images are converted to."""
     for intent in doc.Root.get(Name.OutputIntents, ()):

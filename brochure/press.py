@@ -49,7 +49,7 @@ def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool, pdfx: str = "pdf/
     """Make WeasyPrint's PDF press-ready: BleedBox `bleed_pt` beyond the TrimBox, no link annotations,
     CMYK images; with marks, paper-white outside the bleed, K crop marks and registration targets;
     for PDF/X-1a, no transparency (images flattened on paper white, opaque groups dropped)."""
-    doc = _open(rgb_black_to_k(pdf))
+    doc = _open(rgb_black_to_k(pdf))  # greys as K, other RGB vector colours (an SVG's) in the press's CMYK
     x1a = pdfx == "pdf/x-1a"
     pdfx_fixes.images_to_cmyk(doc, flatten=x1a)
     if x1a:
@@ -136,15 +136,37 @@ def _target(cx: float, cy: float, r: float = TARGET_RADIUS_PT, arm: float = TARG
 
 
 def rgb_black_to_k(pdf: bytes) -> bytes:
-    """Rewrite DeviceRGB grey colour operators (r = g = b, e.g. WeasyPrint's crop marks) as K-only CMYK."""
+    """Rewrite DeviceRGB grey colour operators (r = g = b, e.g. WeasyPrint's crop marks) as K-only CMYK, and, in a
+    PDF with a PDF/X output intent, every other RGB colour operator (an SVG's fills and strokes) as the CMYK of that
+    press condition (sRGB to the output profile, relative colorimetric with black-point compensation)."""
     doc = _open(pdf)
+    convert = _colour_converter(doc)
     seen: set[tuple[int, int]] = set()
     for page in doc.pages:
-        data = _grey_to_k(page.obj)
+        data = _grey_to_k(page.obj, convert)
         if data is not None:
             page.obj.Contents = doc.make_stream(data)
-        _rewrite_forms(page.obj.get(Name.Resources), seen)
+        _rewrite_forms(page.obj.get(Name.Resources), seen, convert)
     return _save(doc, pdf)
+
+
+def _colour_converter(doc: pikepdf.Pdf):  # type: ignore[no-untyped-def]
+    """A function from an sRGB triple (0-1) to CMYK (0-1) in the output intent's press condition; None without one."""
+    try:
+        transform = pdfx_fixes.rgb_to_cmyk_transform(doc)
+    except BrochureError:
+        return None
+    from PIL import Image
+
+    known: dict[tuple[Decimal, ...], list[Decimal]] = {}
+
+    def convert(rgb: tuple[Decimal, ...]) -> list[Decimal]:
+        if rgb not in known:
+            pixel = Image.new("RGB", (1, 1), tuple(round(float(v) * 255) for v in rgb))  # type: ignore[arg-type]
+            known[rgb] = [Decimal(value) / 255 for value in transform.apply(pixel).getpixel((0, 0))]
+        return [value.quantize(Decimal("0.0001")) for value in known[rgb]]
+
+    return convert
 
 
 def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdfx_version: str,
@@ -260,7 +282,7 @@ def _save(doc: pikepdf.Pdf, seed: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> None:
+def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]], convert=None) -> None:  # type: ignore[no-untyped-def]
     """Rewrite RGB greys in every Form XObject reachable from a resource dictionary."""
     xobjects = resources.get(Name.XObject) if resources is not None else None
     if xobjects is None:
@@ -269,24 +291,29 @@ def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]])
         if xobject.get(Name.Subtype) != Name.Form or xobject.objgen in seen:
             continue
         seen.add(xobject.objgen)
-        data = _grey_to_k(xobject)
+        data = _grey_to_k(xobject, convert)
         if data is not None:
             xobject.write(data)
-        _rewrite_forms(xobject.get(Name.Resources), seen)
+        _rewrite_forms(xobject.get(Name.Resources), seen, convert)
 
 
-def _grey_to_k(owner: pikepdf.Object) -> bytes | None:
-    """Content of a page or form with `g g g rg`/`RG` as `0 0 0 1-g k`/`K`, or None if unchanged."""
+def _grey_to_k(owner: pikepdf.Object, convert=None) -> bytes | None:  # type: ignore[no-untyped-def]
+    """Content of a page or form with `g g g rg`/`RG` as `0 0 0 1-g k`/`K` (and, with `convert`, any other
+    `r g b rg`/`RG` as its CMYK), or None if unchanged."""
     changed = False
     rewritten: list = []
     for instruction in pikepdf.parse_content_stream(owner):
         black = _rgb_grey_level(instruction)
-        if black is None:
-            rewritten.append(instruction)
-        else:
-            operator = pikepdf.Operator(_RGB_OPERATORS[str(instruction.operator)])
-            rewritten.append(([0, 0, 0, black], operator))
+        rgb = str(instruction.operator) in _RGB_OPERATORS and len(instruction.operands) == 3
+        if black is not None:
+            rewritten.append(([0, 0, 0, black], pikepdf.Operator(_RGB_OPERATORS[str(instruction.operator)])))
             changed = True
+        elif rgb and convert is not None:
+            cmyk = convert(tuple(Decimal(str(value)) for value in instruction.operands))
+            rewritten.append((cmyk, pikepdf.Operator(_RGB_OPERATORS[str(instruction.operator)])))
+            changed = True
+        else:
+            rewritten.append(instruction)
     return pikepdf.unparse_content_stream(rewritten) if changed else None
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 from . import frontmatter, glyphs, markup
@@ -29,13 +30,15 @@ def read_publication(path: Path | str) -> Publication:
     data = frontmatter.validate(data, key_lines, path)
     config = load_config(find_config(path.parent))
     metadata = _metadata(data, path, config, key_lines)
-    body_html, found = markup.render(body, metadata.lang, path, body_line)
+    body_html, found = markup.render(body, metadata.lang, path, body_line, metadata.title)
     images = _images(found.images, path, body, body_line)
     heading_lines = _heading_lines([title for _, title, _ in found.headings], body, body_line)
     print_spec = config.print_spec
     if "trim" in data:
         print_spec = type(print_spec)(**{**print_spec.__dict__, "trim": data["trim"]})
         check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
+    if metadata.date is None:  # after the whole source has read: a source that fails gets its one error line only
+        log.warning("%s: no 'date' in the front matter, so no edition prints a revision date (add date: YYYY-MM-DD)", Location(path, 1))
     for warning in found.warnings:
         log.warning("%s", warning)
     _warn_unset_characters(text, path)
@@ -99,7 +102,8 @@ def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Meta
         title=data["title"].strip(),
         lang=lang,
         id=ident,
-        date=data.get("date") or _default_date(),
+        date=data.get("date"),
+        stamp=_default_date(),
         subtitle=data.get("subtitle", ""),
         summary=" ".join(str(data.get("summary", "")).split()),
         publication_number=data.get("publication_number", ""),
@@ -139,11 +143,13 @@ def _default_date() -> dt.date:
 def _images(found: list[tuple[str, str, bool]], path: Path, body: str, body_line: int) -> tuple[Image, ...]:
     """Each image file the body uses (once, in order of first use); every use must have alt text."""
     first: dict[str, Image] = {}
+    uses: Counter[str] = Counter()
     for src, alt, decorative in found:
         if src not in first:
             first[src] = _image(src, alt, decorative, path, body, body_line)
+        uses[src] += 1
         if not alt.strip() and not decorative:
-            where = Location(path, body_line + _ref_line(src, body))
+            where = Location(path, body_line + _ref_line(src, body, uses[src]))
             raise SourceError(f"image '{src}' has no alt text (add it, or mark the image {{.decorative}})", where)
     return tuple(first.values())
 
@@ -159,12 +165,16 @@ def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_lin
     return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative)
 
 
-def _ref_line(src: str, body: str) -> int:
-    """0-based body line where an image is referenced."""
+def _ref_line(src: str, body: str, use: int = 1) -> int:
+    """0-based body line where an image is referenced for the `use`-th time (the last use found, else 0)."""
+    found = 0
     for number, line in enumerate(body.split("\n")):
-        if src in line:
+        use -= line.count(src)
+        if line.count(src):
+            found = number
+        if use <= 0:
             return number
-    return 0
+    return found
 
 
 def _heading_lines(titles: list[str], body: str, body_line: int) -> list[int]:

@@ -26,6 +26,7 @@ from brochure.errors import BrochureError, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 PDFUA_SOURCE = Path(__file__).resolve().parent / "java" / "PdfUaCheck.java"
+EPUBCHECK_MANY_SOURCE = Path(__file__).resolve().parent / "java" / "EpubCheckMany.java"
 JAXB_JARS = ("jaxb-runtime.jar", "jaxb-core.jar", "istack-commons-runtime.jar", "txw2.jar", "javax.activation.jar")
 JAVA_OPTS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
 TIMEOUT = 300
@@ -142,6 +143,21 @@ def epubcheck(epub: Path) -> list[Finding]:
             raise ToolError(f"epubcheck wrote no report (exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
         report = _load_json(out, "epubcheck")
     return _epubcheck_findings(report)
+
+
+def epubcheck_many(epubs: list[Path]) -> list[list[Finding]]:
+    """EPUBCheck on several EPUBs in one JVM (java/EpubCheckMany.java, run from source): the findings of each, in order.
+    EPUBCheck's start-up is most of its time on a small EPUB; a corpus pays it once."""
+    jar = _package_file("epubcheck", "epubcheck.jar")
+    with tempfile.TemporaryDirectory(prefix="brochure-epubcheck-") as tmp:
+        reports = [Path(tmp) / f"{number}.json" for number in range(len(epubs))]
+        pairs = [str(part) for epub, report in zip(epubs, reports, strict=True) for part in (epub, report)]
+        cmd = [_java(), *JAVA_OPTS, "-Duser.language=en", "-cp", str(jar), str(EPUBCHECK_MANY_SOURCE), *pairs]
+        proc = _run(cmd, "epubcheck", timeout=TIMEOUT + 10 * len(epubs))
+        missing = [str(epub) for epub, report in zip(epubs, reports, strict=True) if not report.is_file()]
+        if missing:
+            raise ToolError(f"epubcheck wrote no report for {', '.join(missing)} (exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}")
+        return [_epubcheck_findings(_load_json(report, "epubcheck")) for report in reports]
 
 
 def _epubcheck_findings(report: dict) -> list[Finding]:

@@ -165,10 +165,15 @@ def test_pdf_headings_follow_the_source_without_skipping(pml_tree):
 
 def test_pdf_lists_are_l_of_li(pml_tree):
     lists = list(pdftags.iter_kinds(pml_tree, "L"))
-    assert len(lists) == 2  # the contents and the symptom list
+    outline = read_publication(PML).outline
+    nested = sum(1 for _, subsections in outline if subsections)
+    assert len(lists[0].children) == len(outline)  # the contents, then a list of subsections under each section with some
+    assert [len(lst.children) for lst in lists[1:1 + nested]] == [len(subsections) for _, subsections in outline if subsections]
+    assert sum(len(lst.children) for lst in lists[1 + nested:]) == 3  # the symptom list (one L a page where it crosses one)
     assert all(set(lst.children) == {"LI"} for lst in lists)
     items = list(pdftags.iter_kinds(pml_tree, "LI"))
-    assert len(items) == 3 + 3 and all("LBody" in li.children for li in items)
+    entries = sum(1 + len(subsections) for _, subsections in read_publication(PML).outline)
+    assert len(items) == entries + 3 and all("LBody" in li.children for li in items)  # contents entries, 3 symptoms
 
 
 def test_pdf_links_have_alt_text_and_link_elements(pml_checked, pml_tree):
@@ -296,7 +301,7 @@ def test_link_contents_are_the_link_text(pml_checked, tables_checked):
     # one link broken over two lines, hyphenated: both annotations carry the whole text
     assert by_uri["https://www.nih.gov/health-information/nih-clinical-research-trials-you"] == "NIH Clinical Research Trials and You"
     assert by_uri["https://clinicaltrials.gov"] == "Clinicaltrials.gov"
-    assert toc == {s.title for s in read_publication(PML).sections if s.level == 2}
+    assert toc == {s.title for s in read_publication(PML).sections if s.level in (2, 3)}  # sections and their subsections
     with pikepdf.open(tables_checked / "tables.pdf") as document:
         contents = {str(a.A.URI): str(a.Contents) for a in document.pages[1].Annots if "/URI" in a.get("/A", {})}
     assert contents["https://www.example.gov"] == "the agency\u2019s site"

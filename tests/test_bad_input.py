@@ -105,7 +105,7 @@ def _texts(outdir, stem):
 
 def test_front_matter_overrides_one_field_of_the_configured_publisher(configured):
     source = configured / "phone.md"
-    source.write_text("---\ntitle: T\nlang: en\npublisher_phone: 301-496-5751\n---\n\nText.\n", encoding="utf-8")
+    source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher_phone: 301-496-5751\n---\n\nText.\n", encoding="utf-8")
     result = run_cli("build", source, "-o", configured / "out")
     assert result.code == 0 and "warning" not in result.err, result.err
     pdf, epub, author = _texts(configured / "out", "phone")
@@ -118,7 +118,7 @@ def test_front_matter_overrides_one_field_of_the_configured_publisher(configured
 def test_another_publisher_takes_nothing_from_the_configured_one(configured):
     """Naming another agency drops the config's parent body, office, contact, address, phone and web site."""
     source = configured / "cdc.md"
-    source.write_text("---\ntitle: T\nlang: en\npublisher: Centers for Disease Control and Prevention\n"
+    source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher: Centers for Disease Control and Prevention\n"
                       "publisher_address: [1600 Clifton Road, \"Atlanta, GA 30329\"]\npublisher_url: https://www.cdc.gov\n---\n\n"
                       "Text.\n", encoding="utf-8")
     result = run_cli("build", source, "-o", configured / "out")
@@ -133,15 +133,15 @@ def test_another_publisher_takes_nothing_from_the_configured_one(configured):
 
 def test_another_publisher_without_contact_details_is_a_warning(configured):
     source = configured / "bare.md"
-    source.write_text("---\ntitle: T\nlang: en\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
+    source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
     result = run_cli("build", source, "-o", configured / "out", "--format", "epub")
     assert result.code == 0, result.err
-    assert ("warning: bare.md:4: publisher 'Centers for Disease Control and Prevention' is not the configured one, so none of "
+    assert ("warning: bare.md:5: publisher 'Centers for Disease Control and Prevention' is not the configured one, so none of "
             "its contact details come from the config: add publisher_address, publisher_phone or publisher_url") in result.err
 
 
 def test_a_publisher_with_no_configuration_to_differ_from_is_no_warning(tmp_path):
     source = tmp_path / "alone.md"
-    source.write_text("---\ntitle: T\nlang: en\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
+    source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
     result = run_cli("build", source, "-o", tmp_path / "out", "--format", "epub")
     assert result.code == 0 and "warning" not in result.err, result.err

@@ -331,7 +331,7 @@ def test_links_are_printed_as_readable_urls(print_build, pml_build):
 
 
 def _text_fill_colours(pdf) -> dict[tuple, int]:
-    """How many text-showing operators run under each fill colour (operator and operands), all pages."""
+    """How many bytes of text are shown under each fill colour (operator and operands), all pages."""
     counts: dict[tuple, int] = {}
     for page in pdf.pages:
         fill: tuple = ("g", 0.0)
@@ -345,7 +345,8 @@ def _text_fill_colours(pdf) -> dict[tuple, int]:
             elif op == "Q" and stack:
                 fill = stack.pop()
             elif op in ("Tj", "TJ", "'", '"'):
-                counts[fill] = counts.get(fill, 0) + 1
+                shown = [o for o in operands[-1]] if op == "TJ" else [operands[-1]]
+                counts[fill] = counts.get(fill, 0) + sum(len(bytes(o)) for o in shown if isinstance(o, pikepdf.String))
     return counts
 
 
