@@ -48,3 +48,44 @@ def test_the_build_warns_with_file_line_and_name(tmp_path):
 def test_the_pml_fact_sheet_needs_no_other_font(tmp_path):
     result = run_cli("build", PML, "-o", tmp_path, "--format", "epub")
     assert result.code == 0 and "no shipped font" not in result.err, result.err
+
+
+# The characters CSS and the templates generate, not the writer: list markers (disc, circle, square), the
+# hyphenation character, quotes smarty types for each language, the footnote back-link, dashes and leaders.
+LIST_MARKERS = {"disc": "•", "circle": "◦", "square": "▪"}
+TYPED_BY_MARKDOWN = "“”‘’«»–—…↩"
+
+
+def generated_text() -> str:
+    """Every string the styles' `content` and `hyphenate-character` declarations hold, the markers of the list
+    styles they name, and the template strings of each language."""
+    import tinycss2
+    import yaml
+
+    from brochure.resources import PACKAGE, STYLES
+
+    text = [TYPED_BY_MARKDOWN]
+    for sheet in sorted(STYLES.glob("*.css")):
+        for token in tinycss2.parse_component_value_list(sheet.read_text(encoding="utf-8")):
+            text += _strings(token)
+        for name, marker in LIST_MARKERS.items():
+            if f"list-style-type: {name}" in sheet.read_text(encoding="utf-8"):
+                text.append(marker)
+    for strings in sorted((PACKAGE / "strings").glob("*.yaml")):
+        text += [str(value) for value in yaml.safe_load(strings.read_text(encoding="utf-8")).values()]
+    return "\n".join(text)
+
+
+def _strings(token) -> list[str]:  # type: ignore[no-untyped-def]
+    if token.type == "string":
+        return [token.value]
+    if token.type == "() block" or token.type == "{} block" or token.type == "[] block" or token.type == "function":
+        return [value for child in (token.arguments if token.type == "function" else token.content) for value in _strings(child)]
+    return []
+
+
+def test_every_character_the_styles_and_templates_generate_is_in_a_shipped_face(fresh_cache):
+    text = generated_text()
+    assert "◦" in text and "▪" in text and "\u2010" in text and ". " in text  # the markers, hyphen and leader were read
+    assert glyphs.unset_characters(text) == []
+    assert glyphs.unset_characters(text + "\n✓") == [("✓", text.count("\n") + 1)]  # and the check can fail

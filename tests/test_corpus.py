@@ -1,0 +1,152 @@
+"""Every corpus document through every edition, read back from the outputs: nothing lost, nothing off the page.
+
+tests/corpus/ holds fact sheets in the shapes real ones take (Q&A, `#` sections, dosing and schedule tables,
+footnoted sources, images of every shape, Spanish) and one document per Markdown construct the README promises.
+The whole folder is built once by the real CLI, as `make` builds publications/; each document is then checked
+in its download PDF, print PDF, booklet, EPUB and catalog entry.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import re
+from pathlib import Path
+
+import pikepdf
+import pytest
+from readback import embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
+
+from brochure import pdf, validate
+from brochure.reader import read_publication
+from brochure.render import DOWNLOAD_STYLES, render_html
+from conftest import ROOT, run_cli
+
+CORPUS = ROOT / "tests" / "corpus"
+SOURCES = sorted(CORPUS.glob("*/*.md"))
+SHIPPED_FAMILIES = ("Brochure-Serif", "Brochure-Sans", "Brochure-Mono", "Brochure-Symbols", "Brochure-Shapes")  # fonts.css
+
+
+def _shipped(font: str) -> bool:
+    """An embedded font named for one of the families fonts.css declares (WeasyPrint names it family-style); a face
+    taken from the machine keeps its own name (DejaVu-Sans-Mono)."""
+    return any(font == family or font.startswith(family + "-") for family in SHIPPED_FAMILIES)
+
+
+# What a writer is told about their own text; anything else on stderr is a fault of ours.
+EXPECTED_STDERR = re.compile(r"^(built: .*|warning: [\w.-]+\.md:\d+: (image '[^']+' prints at \d+ ppi .*|"
+                             r"no 'date' in the front matter.*))$")
+
+
+def test_corpus_has_the_shapes_the_issue_asks_for():
+    fact_sheets = [s for s in SOURCES if not s.stem.startswith("md-")]
+    constructs = [s for s in SOURCES if s.stem.startswith("md-")]
+    assert len(fact_sheets) >= 12
+    assert len(constructs) >= 10
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The whole corpus built as a catalog (every edition) by the real CLI, from outside the project."""
+    dist = tmp_path_factory.mktemp("corpus") / "dist"
+    result = run_cli("build", CORPUS, "-o", dist, "--force", cwd=dist.parent)
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    unexpected = [line for line in result.err.splitlines() if line.strip() and not EXPECTED_STDERR.match(line)]
+    assert unexpected == []
+    return dist
+
+
+def _outputs(corpus: Path, source: Path) -> Path:
+    return corpus / read_publication(source).metadata.id
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.stem)
+def test_every_edition_is_written(corpus, source):
+    folder = _outputs(corpus, source)
+    for name in (f"{source.stem}.pdf", f"{source.stem}-print.pdf", f"{source.stem}-booklet.pdf", f"{source.stem}.epub", f"{source.stem}-print.json"):
+        assert (folder / name).is_file(), name
+    assert f'id="pub-{folder.name}"' in (corpus / "index.html").read_text(encoding="utf-8")
+    assert f"{folder.name}/{source.stem}.epub" in (corpus / "catalog.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.stem)
+@pytest.mark.parametrize("edition", ["download", "print"])
+def test_every_word_is_in_the_pdf(corpus, source, edition):
+    name = f"{source.stem}.pdf" if edition == "download" else f"{source.stem}-print.pdf"
+    assert missing_words(read_publication(source).body_html, (_outputs(corpus, source) / name).read_bytes()) == []
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.stem)
+def test_every_glyph_is_on_the_page_and_clear_of_the_footer(corpus, source):
+    folder = _outputs(corpus, source)
+    download = (folder / f"{source.stem}.pdf").read_bytes()
+    printed = (folder / f"{source.stem}-print.pdf").read_bytes()
+    assert glyphs_outside(download, "MediaBox") == []
+    assert glyphs_outside(printed, "TrimBox") == []
+    assert glyphs_under_footer(download) == []
+    assert glyphs_under_footer(printed) == []
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.stem)
+def test_only_shipped_fonts_are_embedded(corpus, source):
+    folder = _outputs(corpus, source)
+    for name in (f"{source.stem}.pdf", f"{source.stem}-print.pdf", f"{source.stem}-booklet.pdf"):
+        assert [font for font in embedded_fonts((folder / name).read_bytes()) if not _shipped(font)] == [], name
+
+
+@functools.cache
+def _layouts(source: Path) -> tuple:
+    pub = read_publication(source)
+    return pdf._document(render_html(pub, "download"), pub, DOWNLOAD_STYLES), pdf.layout_print(pub)[0]
+
+
+TABLE_SOURCES = [s for s in SOURCES if "|---" in s.read_text(encoding="utf-8").replace(" ", "") or "<table" in s.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("source", TABLE_SOURCES, ids=lambda s: s.stem)
+def test_no_table_row_splits_and_headers_repeat(source):
+    for document in _layouts(source):
+        assert split_rows(document) == []
+        assert unrepeated_headers(document) == []
+
+
+def test_the_long_dosing_table_runs_over_pages_with_its_header():
+    """The medicines table is long enough to continue over pages: the row and header checks had something to see."""
+    download, printed = _layouts(CORPUS / "blood-pressure-medicines" / "blood-pressure-medicines.md")
+    pages = [number for number, page in enumerate(printed.pages) if any(box.element_tag == "tr" for box in page._page_box.descendants())]
+    assert len(pages) >= 3
+
+
+def test_epubcheck_finds_nothing_in_any_epub(corpus):
+    epubs = [_outputs(corpus, source) / f"{source.stem}.epub" for source in SOURCES]
+    findings = dict(zip([epub.name for epub in epubs], validate.epubcheck_many(epubs), strict=True))
+    assert {name: found for name, found in findings.items() if found} == {}
+
+
+def test_print_editions_pass_their_preflight_and_page_counts_are_multiples_of_four(corpus):
+    for source in SOURCES:
+        with pikepdf.open(io.BytesIO((_outputs(corpus, source) / f"{source.stem}-print.pdf").read_bytes())) as document:
+            assert len(document.pages) % 4 == 0, source.stem
+
+
+def test_the_font_check_sees_a_face_from_the_machine(tmp_path):
+    """A character no shipped face has (✓) is set in a machine font: the check above names it."""
+    source = tmp_path / "check" / "check.md"
+    source.parent.mkdir()
+    source.write_text("---\ntitle: Check\nlang: en\ndate: 2024-05-01\n---\n\nDone ✓\n", encoding="utf-8")
+    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf")
+    assert result.code == 0, result.err
+    assert [font for font in embedded_fonts((tmp_path / "out" / "check.pdf").read_bytes()) if not _shipped(font)] != []
+
+
+def test_epubcheck_many_reports_each_broken_epub(corpus, tmp_path):
+    import zipfile
+
+    good = _outputs(corpus, SOURCES[0]) / f"{SOURCES[0].stem}.epub"
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            if not item.filename.endswith("nav.xhtml"):
+                target.writestr(item, source.read(item.filename))
+    clean, damaged = validate.epubcheck_many([good, broken])
+    assert clean == [] and damaged != []
