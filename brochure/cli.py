@@ -38,16 +38,22 @@ def _formats(value: str) -> tuple[str, ...]:
     return names
 
 
+class _SubcommandParser(argparse.ArgumentParser):
+    """A sub-command's parser: it takes -q and -v too (`brochure build SOURCE -q`), as pip and pytest do; left out,
+    they keep the value given before the sub-command."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+        self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print more, WeasyPrint's warnings too")
+
+
 def parser() -> argparse.ArgumentParser:
     """The `brochure` command and its subcommands."""
     top = argparse.ArgumentParser(prog="brochure", description="Build printable publications from Markdown.")
     top.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     top.add_argument("-v", "--verbose", action="store_true", help="print more, WeasyPrint's warnings too")
-    # the same options after the sub-command (`brochure build SOURCE -q`), as pip and pytest take them
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print more, WeasyPrint's warnings too")
-    sub = top.add_subparsers(dest="command", required=True, parser_class=lambda **kw: argparse.ArgumentParser(parents=[common], **kw))
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_SubcommandParser)
     build = sub.add_parser("build", help="build the editions of a publication")
     build.add_argument("source", type=Path, help="a publication's Markdown file, or a folder of publications (publications/<id>/<id>.md)")
     build.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM for a file, dist for a folder)")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pyphen
 import pypdfium2 as pdfium
+import pyphen
 import pytest
 
 from brochure import batch, hyphenation  # noqa: F401 - hyphenation sets which patterns `en` takes
