@@ -146,13 +146,18 @@ def html_words(html_fragment: str) -> list[str]:
     return _tokens(_fold("".join(parts)))
 
 
+BROKEN_ANYWHERE = 8  # words this long may be broken without a hyphen; shorter ones must be there whole
+
+
 def missing_words(html_fragment: str, pdf: bytes) -> list[str]:
     """The words of the HTML fragment that are not words of the PDF's text, each once, in the order they first occur."""
     present = pdf_text_words(pdf)
     missing = list(dict.fromkeys(word for word in html_words(html_fragment) if word not in present))
-    if missing:  # a long word or address the styles let break anywhere (code, URLs, table cells) is there in pieces
+    if any(len(word) >= BROKEN_ANYWHERE for word in missing):
+        # a long word or address the styles let break at any character (code, URLs, narrow table cells) is there in
+        # pieces on consecutive lines: found in the page text with the line breaks taken out
         squeezed = "".join(_tokens(_fold("".join(_pdf_page_texts(pdf)))))
-        missing = [word for word in missing if word not in squeezed]
+        missing = [word for word in missing if len(word) < BROKEN_ANYWHERE or word not in squeezed]
     return missing
 
 
