@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 from xml.etree import ElementTree as etree
 
 import markdown
@@ -71,6 +72,8 @@ class Found:
     langs: set[str] = field(default_factory=set)  # every lang attribute in the body
     removed_html: list[str] = field(default_factory=list)
     dead_anchors: list[str] = field(default_factory=list)  # in-page link targets that no element has
+    relative_links: list[str] = field(default_factory=list)  # links to a relative path: nothing a reader can follow
+    duplicate_ids: list[str] = field(default_factory=list)  # ids typed twice, or taken by the templates
     html_depth: int = 0
     warnings: list[str] = field(default_factory=list)  # for the reader to log once the whole source has passed
 
@@ -101,9 +104,19 @@ def render(body: str, lang: str, path: Path, first_line: int, title: str = "") -
     if found.html_depth > MAX_HTML_DEPTH:
         line = first_line + (source_html.deepest_line - 1 if source_html.deepest_line else 0)
         raise SourceError(f"lists, quotes and HTML are nested more than {MAX_HTML_DEPTH} elements deep", Location(path, line))
+    html = _drop_dead_anchors(html, found)
     shown = found.removed_html[:MAX_REMOVAL_WARNINGS]  # each is located by a search of the body: keep that bounded
     found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in shown]
-    for target in found.dead_anchors[:MAX_REMOVAL_WARNINGS]:
+    lines = body.split("\n")
+    for href in list(dict.fromkeys(found.relative_links))[:MAX_REMOVAL_WARNINGS]:
+        line = next((n for n, text in enumerate(lines) if f"({href}" in text or f"]: {href}" in text or f'"{href}"' in text), 0)
+        found.warnings.append(f"{Location(path, first_line + line)}: link '{href}' is neither a web address (https://…) nor an "
+                              "anchor in this publication: its text is kept, the link left out")
+    for duplicate in list(dict.fromkeys(found.duplicate_ids))[:MAX_REMOVAL_WARNINGS]:
+        uses = [n for n, text in enumerate(lines) if f'id="{duplicate}"' in text or f"{{#{duplicate}" in text] or [0]
+        found.warnings.append(f"{Location(path, first_line + uses[min(1, len(uses) - 1)])}: id '{duplicate}' is used more than once "
+                              "(or by the template): only its first use keeps it")
+    for target in list(dict.fromkeys(found.dead_anchors))[:MAX_REMOVAL_WARNINGS]:
         line = next((n for n, text in enumerate(body.split("\n")) if f"#{target}" in text), 0)
         found.warnings.append(f"{Location(path, first_line + line)}: link to '#{target}' points to no heading or anchor in this publication")
     if len(found.removed_html) > len(shown):
@@ -145,7 +158,9 @@ def _slugify(value: str, separator: str) -> str:
     import unicodedata
 
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^\w]+", separator, text.lower()).strip(separator) or "section"
+    slug = re.sub(r"[^\w]+", separator, text.lower()).strip(separator) or "section"
+    # an XML name (the NCX's ids must be) starts with a letter; and the templates' own ids stay theirs
+    return f"section{separator}{slug}" if slug[0].isdigit() or slug[0] == "_" or slug in TEMPLATE_IDS else slug
 
 
 def normalise_list_indent(text: str) -> str:
@@ -274,11 +289,39 @@ class _Sanitise(Postprocessor):
 
     def run(self, text: str) -> str:
         clean, removed, typed, cleaned = _sanitise(text)
+        clean = self._links(self._unique_ids(clean))
         self.found.removed_html.extend(removed)
         self.found.images.extend(typed.images)  # as typed: a refused src is reported, not silently dropped
         self.found.html_depth = cleaned.depth
         self.found.langs |= cleaned.langs
         return clean
+
+    def _unique_ids(self, html_text: str) -> str:
+        """Each id once (an EPUB with a duplicate id is invalid): a later copy, or one the templates use, is dropped."""
+        seen = set(TEMPLATE_IDS)
+
+        def once(match: re.Match[str]) -> str:
+            if match.group(1) in seen:
+                self.found.duplicate_ids.append(match.group(1))
+                return ""
+            seen.add(match.group(1))
+            return match.group(0)
+
+        return re.sub(r' id="([^"]*)"', once, html_text)
+
+    def _links(self, html_text: str) -> str:
+        """Web addresses with characters a URL may not hold percent-encoded; a link to a relative path (a page of the
+        agency's site, a typo), which no reader can follow from a PDF or an EPUB, loses its href and keeps its text."""
+        def check(match: re.Match[str]) -> str:
+            href = html.unescape(match.group(1))
+            if href.startswith("#"):
+                return match.group(0)
+            if re.match(r"(?i)(https?|mailto|tel):", href):
+                return f' href="{html.escape(quote(href, safe=URL_SAFE))}"'
+            self.found.relative_links.append(href)
+            return ""
+
+        return re.sub(r' href="([^"]*)"', check, html_text)
 
 
 class _Walk(Treeprocessor):
@@ -309,7 +352,7 @@ class _Walk(Treeprocessor):
         for number, block in enumerate(_blocks(root), start=1):
             if not block.get("id"):
                 block.set("id", f"b{number}")
-        ids = {element.get("id") for element in root.iter() if element.get("id")}
+        self._unique_ids(root)
         for element in root.iter():
             if element.tag in HEADINGS:
                 self.found.headings.append((element.get("id", ""), self.plain_text(element), int(element.tag[1])))
@@ -317,8 +360,6 @@ class _Walk(Treeprocessor):
                 rows = [child for child in element.iter("tr")]
                 if rows and max(len(row) for row in rows) >= WIDE_TABLE_COLUMNS:
                     element.set("class", ((element.get("class") or "") + " wide").strip())
-            elif element.tag == "a" and element.get("href", "").startswith("#") and element.get("href", "")[1:] not in ids:
-                self.found.dead_anchors.append(element.get("href", "")[1:])
             elif element.tag == "img":
                 if "decorative" in (element.get("class") or "").split():
                     element.set("alt", "")
@@ -329,6 +370,19 @@ class _Walk(Treeprocessor):
                 if self.plain_text(element).split("://", 1)[-1].lower().rstrip("/") != shown.lower():
                     element.set("data-url", shown)
 
+
+    def _unique_ids(self, root: etree.Element) -> None:
+        """A heading or block id typed twice (`{#id}`), or one the templates use, gets a suffix: ids are unique."""
+        seen = set(TEMPLATE_IDS)
+        for element in root.iter():
+            ident = element.get("id")
+            if not ident:
+                continue
+            if ident in seen:
+                self.found.duplicate_ids.append(ident)
+                ident = next(f"{ident}-{n}" for n in range(2, 10_000) if f"{ident}-{n}" not in seen)
+                element.set("id", ident)
+            seen.add(ident)
 
     def _drop_repeated_title(self, root: etree.Element) -> None:
         """A first `# Heading` that says the front matter's title again (exported fact sheets start so) is left out:
@@ -363,6 +417,8 @@ def _unwrap(parent: etree.Element, child: etree.Element) -> None:
 
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# ids the templates give their own elements (cover, contents, title, back cover): a heading may not take one
+TEMPLATE_IDS = frozenset({"title", "cover", "toc-title", "start", "back-cover", "more-info-title", "main"})
 WIDE_TABLE_COLUMNS = 6  # from here on a table is set smaller, with cells that wrap anywhere (styles: table.wide)
 
 
@@ -386,6 +442,23 @@ class _Unbreakable(InlineProcessor):
 
 ADDRESS = (r"(?<![\w@/.-])(?:https?://[^\s<>()\"]*[^\s<>()\".,;:!?]"
            r"|(?:[\w.+-]+@)?(?:[A-Za-z0-9-]+\.)+(?:gov|org|com|net|edu|int|mil|us|info|io)\b(?:/[^\s<>()\"]*[^\s<>()\".,;:!?])?)")
+
+
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # what a URL may hold unencoded (RFC 3986's reserved characters and %)
+
+
+def _drop_dead_anchors(html_text: str, found: Found) -> str:
+    """A link to `#id` that nothing in the body has (a typo, a heading renamed) loses its href, and is reported."""
+    present = set(re.findall(r' id="([^"]*)"', html_text))
+
+    def check(match: re.Match[str]) -> str:
+        target = html.unescape(match.group(1))
+        if target in present or target in TEMPLATE_IDS:
+            return match.group(0)
+        found.dead_anchors.append(target)
+        return ""
+
+    return re.sub(r' href="#([^"]*)"', check, html_text)
 
 
 def _blocks(root: etree.Element) -> list[etree.Element]:

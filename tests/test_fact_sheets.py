@@ -174,3 +174,22 @@ def test_a_builder_bug_in_one_publication_fails_it_alone(tmp_path, monkeypatch):
 def test_footnotes_and_rules_build_in_print(tmp_path, body):
     result = run_cli("build", write(tmp_path, body), "-o", tmp_path / "out", "--format", "print")
     assert result.code == 0, result.err
+
+
+def test_links_and_ids_no_reader_can_follow_are_mended_with_a_warning(tmp_path):
+    """From Python-Markdown's and pandoc's own test documents: relative links, an id typed twice, an id the template
+    uses, a heading that starts with a digit, a URL with characters a URL may not hold. The EPUB stays valid."""
+    from brochure import validate
+
+    body = ("## Title\n\n## 1 Dose {#dose}\n\n## Second {#dose}\n\nSee [the guide](/health/guide/), <a href=\"stuff\">stuff</a>, "
+            "[a query](http://www.example.org/q?x=1&y=2<>) and [the dose](#dose).\n")
+    source = write(tmp_path, body)
+    result = run_cli("build", source, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert "warning: sheet.md:13: link '/health/guide/' is neither a web address (https://…) nor an anchor in this publication" in result.err
+    assert "warning: sheet.md:13: link 'stuff' is neither" in result.err
+    assert "warning: sheet.md:11: id 'dose' is used more than once (or by the template): only its first use keeps it" in result.err
+    assert validate.epubcheck(tmp_path / "out" / "sheet.epub") == []
+    assert [s.id for s in read_publication(source).sections] == ["section-title", "dose", "dose-2"]
+    (tmp_path / "digit").mkdir()
+    assert read_publication(write(tmp_path / "digit", "## 1 Dose\n")).sections[0].id == "section-1-dose"  # an XML name
