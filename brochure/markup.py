@@ -26,7 +26,7 @@ from markdown.extensions.toc import TocExtension, strip_tags
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
+from markdown.util import ETX, HTML_PLACEHOLDER_RE, STX, AtomicString
 
 from .errors import Location, SourceError
 
@@ -313,10 +313,11 @@ class _Sanitise(Postprocessor):
         """Web addresses with characters a URL may not hold percent-encoded; a link to a relative path (a page of the
         agency's site, a typo), which no reader can follow from a PDF or an EPUB, loses its href and keeps its text."""
         def check(match: re.Match[str]) -> str:
-            href = html.unescape(match.group(1))
-            if href.startswith("#"):
+            # Python-Markdown writes an e-mail autolink's href as entities, its '&' still a placeholder at this stage
+            href = html.unescape(match.group(1).replace(f"{STX}amp{ETX}", "&"))
+            if href.startswith("#") or re.match(r"(?i)(mailto|tel):", href):
                 return match.group(0)
-            if re.match(r"(?i)(https?|mailto|tel):", href):
+            if re.match(r"(?i)https?:", href):
                 return f' href="{html.escape(quote(href, safe=URL_SAFE))}"'
             self.found.relative_links.append(href)
             return ""
@@ -347,7 +348,7 @@ class _Walk(Treeprocessor):
         self._drop_repeated_title(root)
         self._relevel(root)
         for link in root.iter("a"):  # a link is never hyphenated already; a span inside it would leave WeasyPrint 70's
-            for span in [child for child in link if child.tag == "span" and child.get("class") == "url"]:  # Link tag
+            for span in [child for child in link if child.tag == "span" and child.get("class") in ("url", "phone")]:  # Link tag
                 _unwrap(link, span)  # without its annotation
         for number, block in enumerate(_blocks(root), start=1):
             if not block.get("id"):
@@ -356,6 +357,8 @@ class _Walk(Treeprocessor):
         for element in root.iter():
             if element.tag in HEADINGS:
                 self.found.headings.append((element.get("id", ""), self.plain_text(element), int(element.tag[1])))
+            elif element.tag in ("td", "th") and any(len(word) >= LONG_WORD for word in "".join(element.itertext()).split()):
+                element.set("class", ((element.get("class") or "") + " long-word").strip())
             elif element.tag == "table":
                 rows = [child for child in element.iter("tr")]
                 if rows and max(len(row) for row in rows) >= WIDE_TABLE_COLUMNS:
@@ -419,6 +422,7 @@ def _unwrap(parent: etree.Element, child: etree.Element) -> None:
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # ids the templates give their own elements (cover, contents, title, back cover): a heading may not take one
 TEMPLATE_IDS = frozenset({"title", "cover", "toc-title", "start", "back-cover", "more-info-title", "main"})
+LONG_WORD = 24  # characters: a word this long in a table cell may break anywhere (styles: .long-word)
 WIDE_TABLE_COLUMNS = 6  # from here on a table is set smaller, with cells that wrap anywhere (styles: table.wide)
 
 
@@ -428,6 +432,19 @@ def _same_words(text: str, other: str) -> bool:
         return re.findall(r"\w+", value.casefold())
 
     return bool(words(text)) and words(text) == words(other)
+
+
+class _Phone(InlineProcessor):
+    """A phone number (555-010-0199, 1-800-232-4636, (800) 232-4636): a span the styles keep on one line."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]  # noqa: N802
+        span = etree.Element("span")
+        span.set("class", "phone")
+        span.text = AtomicString(m.group(0))
+        return span, m.start(0), m.end(0)
+
+
+PHONE = r"(?<![\w-])(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])"
 
 
 class _Unbreakable(InlineProcessor):
@@ -483,3 +500,4 @@ class _Collect(Extension):
         md.postprocessors.register(_Sanitise(md, self.found), "brochure_sanitise", 25)
         md.treeprocessors.register(_Walk(md, self.found, self.title), "brochure_walk", 0)
         md.inlinePatterns.register(_Unbreakable(ADDRESS, md), "brochure_addresses", 5)
+        md.inlinePatterns.register(_Phone(PHONE, md), "brochure_phones", 4)
