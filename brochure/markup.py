@@ -434,25 +434,20 @@ def _same_words(text: str, other: str) -> bool:
     return bool(words(text)) and words(text) == words(other)
 
 
-class _Phone(InlineProcessor):
-    """A phone number (555-010-0199, 1-800-232-4636, (800) 232-4636): a span the styles keep on one line."""
-
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]  # noqa: N802
-        span = etree.Element("span")
-        span.set("class", "phone")
-        span.text = AtomicString(m.group(0))
-        return span, m.start(0), m.end(0)
-
-
 PHONE = r"(?<![\w-])(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])"
 
 
 class _Unbreakable(InlineProcessor):
-    """Web addresses, domain names and e-mail addresses in running text: a span the styles never hyphenate."""
+    """Text the styles never break or hyphenate, as a span of the given class: web addresses, domain names and
+    e-mail addresses (`url`), phone numbers such as 555-010-0199 or (800) 232-4636 (`phone`)."""
+
+    def __init__(self, pattern: str, md: markdown.Markdown, css_class: str):
+        super().__init__(pattern, md)
+        self.css_class = css_class
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]  # noqa: N802
         span = etree.Element("span")
-        span.set("class", "url")
+        span.set("class", self.css_class)
         span.text = AtomicString(m.group(0))  # not matched again
         return span, m.start(0), m.end(0)
 
@@ -499,5 +494,5 @@ class _Collect(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's name
         md.postprocessors.register(_Sanitise(md, self.found), "brochure_sanitise", 25)
         md.treeprocessors.register(_Walk(md, self.found, self.title), "brochure_walk", 0)
-        md.inlinePatterns.register(_Unbreakable(ADDRESS, md), "brochure_addresses", 5)
-        md.inlinePatterns.register(_Phone(PHONE, md), "brochure_phones", 4)
+        md.inlinePatterns.register(_Unbreakable(ADDRESS, md, "url"), "brochure_addresses", 5)
+        md.inlinePatterns.register(_Unbreakable(PHONE, md, "phone"), "brochure_phones", 4)
