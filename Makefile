@@ -27,7 +27,7 @@ $(SYSTEM): scripts/setup-system.sh | $(READY)
 	touch $@
 
 # The validators (javac, Ace from package-lock.json, PdfUaCheck compiled against veraPDF): make test runs them.
-$(TOOLS): scripts/setup-validators.sh package-lock.json brochure/java/PdfUaCheck.java | $(READY) $(SYSTEM)
+$(TOOLS): scripts/setup-validators.sh package-lock.json tools/java/PdfUaCheck.java | $(READY) $(SYSTEM)
 	PYTHON=$(BIN)/python bash scripts/setup-validators.sh
 	touch $@
 

@@ -92,8 +92,8 @@ def time_print_pdf(runs: int) -> dict | str:
     """Seconds to import brochure.press (once), then impose_booklet and preflight (medians of runs), in-process."""
     try:
         start = time.perf_counter()
-        import brochure.preflight as preflight_mod
-        import brochure.press as press
+        import brochure.checks.preflight as preflight_mod
+        import brochure.editions.press as press
         imported = time.perf_counter() - start
         impose, preflight = press.impose_booklet, preflight_mod.preflight
     except (ImportError, AttributeError) as exc:

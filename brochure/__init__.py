@@ -10,23 +10,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
-    from .errors import BrochureError as BrochureError
-    from .errors import Location as Location
-    from .errors import PreflightError as PreflightError
-    from .errors import ResourceError as ResourceError
-    from .errors import SourceError as SourceError
-    from .model import Publication as Publication
-    from .reader import read_publication as read_publication
+    from brochure.errors import BrochureError as BrochureError
+    from brochure.errors import Location as Location
+    from brochure.errors import PreflightError as PreflightError
+    from brochure.errors import ResourceError as ResourceError
+    from brochure.errors import SourceError as SourceError
+    from brochure.model import Publication as Publication
+    from brochure.source.reader import read_publication as read_publication
 
 __version__ = "0.1.0"
 _EXPORTS = {
     "BrochureError": "errors", "Location": "errors", "PreflightError": "errors", "ResourceError": "errors",
-    "SourceError": "errors", "Publication": "model", "read_publication": "reader",
+    "SourceError": "errors", "Publication": "model", "read_publication": "source.reader",
 }
 __all__ = ["BrochureError", "Location", "PreflightError", "Publication", "ResourceError", "SourceError", "__version__", "read_publication"]
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        return getattr(importlib.import_module(f"brochure.{_EXPORTS[name]}"), name)
     raise AttributeError(f"module 'brochure' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """python -m brochure …"""
 import sys
 
-from .cli import main
+from brochure.cli import main
 
 sys.exit(main())

@@ -7,9 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from .errors import BrochureError
-from .resources import PACKAGE, STYLES
+from brochure import cache
+from brochure.errors import BrochureError
 
 MANIFEST = ".manifest.json"
 CATALOG = ("index.html", "catalog.xml")  # written from the manifest's records: current whenever the manifest is
@@ -41,8 +40,9 @@ def fingerprint(source: Path, formats: tuple[str, ...], shared: str) -> str:
 
 def shared_fingerprint() -> str:
     """A hash of what every publication depends on: builder version, code, templates, strings, CSS, fonts."""
-    files = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return _digest(files + sorted(p for p in STYLES.rglob("*") if p.is_file()), __version__)
+    package = Path(__file__).resolve().parent  # its code and, under assets/, its templates, strings, CSS and fonts
+    files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return _digest(files, cache.versions())
 
 
 def _digest(files: list[Path], salt: str) -> str:
@@ -54,7 +54,7 @@ def _digest(files: list[Path], salt: str) -> str:
 
 
 def _config_path(source: Path) -> Path | None:
-    from .config import find_config
+    from brochure.source.config import find_config
 
     return find_config(source.parent)
 
@@ -62,7 +62,7 @@ def _config_path(source: Path) -> Path | None:
 def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: bool = False) -> Outcome:
     """Build one publication into dist/<id>/ (runs in a worker process); errors come back as text.
     With summarise, the outcome carries the readability summary of the publication the worker has just read."""
-    from .build import build
+    from brochure.build import build
 
     try:
         built = build(source, None, formats, dist=dist)
@@ -72,7 +72,7 @@ def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: boo
         return Outcome(str(source), None, _internal_error(source, err))
     if not summarise:
         return Outcome(str(source), built.record)
-    from .readability import summary_line
+    from brochure.checks.readability import summary_line
 
     return Outcome(str(source), built.record, readability=summary_line(built.publication))
 
@@ -145,11 +145,11 @@ def _read_manifest(dist: Path) -> dict:
 
 def _write_catalog(dist: Path, records: list[dict], manifest: dict) -> None:
     """dist/index.html, dist/catalog.xml and the manifest, written together."""
-    from .listing import catalog_files
+    from brochure.catalog.listing import catalog_files
 
     files = catalog_files(records)
     files[MANIFEST] = json.dumps(manifest, indent=1, sort_keys=True).encode()
-    from .output import write_outputs
+    from brochure.output import write_outputs
 
     write_outputs(dist, files)
 

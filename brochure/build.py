@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, cover
-from .model import Publication
-from .output import write_outputs
-from .reader import read_publication
-from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_cover_html, render_html
-from .resources import STYLES, font_stamps
+from brochure import cache
+from brochure.assets import STYLES, font_stamps
+from brochure.editions import cover
+from brochure.model import Publication
+from brochure.output import write_outputs
+from brochure.render.html import DOWNLOAD_STYLES, PRINT_STYLES, render_cover_html, render_html
+from brochure.source.reader import read_publication
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,12 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         files[f"{pub.stem}.pdf"] = download_pdf
     starts = None
     if "print" in formats:
-        from .pdf import write_print_pdf
+        from brochure.editions.pdf import write_print_pdf
 
         print_pdf, starts = write_print_pdf(pub)
         files.update(print_files(pub, print_pdf))
     if "epub" in formats:
-        from .epub import write_epub
+        from brochure.editions.epub import write_epub
 
         files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
     listing = {}
@@ -57,7 +58,7 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
 
 def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> dict:
     """The catalog record of a build inside a catalog (page counts read back from the PDFs)."""
-    from .listing import record
+    from brochure.catalog.listing import record
 
     pages = {name: _page_count(data) for name, data in files.items() if name.endswith(".pdf")}
     return record(pub, outdir.name, files, pages)
@@ -65,10 +66,10 @@ def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> 
 
 def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     """The print PDF, its imposed booklet and its job ticket; preflight must pass first."""
-    from . import press
-    from .config import BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
-    from .errors import PreflightError
-    from .preflight import preflight
+    from brochure.checks.preflight import preflight
+    from brochure.editions import press
+    from brochure.errors import PreflightError
+    from brochure.source.config import BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
 
     report = preflight(print_pdf, saddle_stitch=True)
     if not report.passed:
@@ -90,7 +91,7 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
 def _blame_svg(pub: Publication, failures: tuple[str, ...]) -> None:
     """RGB left in the print PDF after its colours were converted comes from an SVG (a gradient, a pattern or an
     embedded picture): name the image and its line, and say what to do."""
-    from .errors import Location, PreflightError
+    from brochure.errors import Location, PreflightError
 
     svgs = [image for image in pub.images if image.path.suffix.lower() == ".svg"]
     if svgs and any("RGB" in failure for failure in failures):
@@ -115,7 +116,7 @@ def _page_count(pdf: bytes) -> int:
 
 
 def _download_pdf(pub: Publication) -> bytes:
-    from .pdf import write_download_pdf
+    from brochure.editions.pdf import write_download_pdf
 
     return write_download_pdf(pub)
 
@@ -137,7 +138,7 @@ def cover_thumbnail(pub: Publication, cover_picture: bytes) -> bytes:
 def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     """Where each print page begins (for the EPUB page list): cached, else from a print layout."""
     def lay_out() -> bytes:
-        from .pdf import layout_print
+        from brochure.editions.pdf import layout_print
 
         return json.dumps(layout_print(pub)[1]).encode()
 

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import BrochureError
+from brochure.errors import BrochureError
 
 FORMAT_CHOICES = ("pdf", "epub", "print")
 
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "preflight":
-        from .preflight import main as preflight_main
+        from brochure.checks.preflight import main as preflight_main
 
         return preflight_main([args.pdf, "--min-ppi", str(args.min_ppi)] + (["--flat"] if args.flat else []))
     if args.command == "check":
@@ -122,19 +122,19 @@ def _run(args: argparse.Namespace) -> int:
         return _build_folder(args)
     if args.command == "build":
         if args.check:
-            from .check import build_checked as build
+            from brochure.checks.gate import build_checked as build
         else:
-            from .build import build
+            from brochure.build import build
 
         formats = args.format or ("pdf", "epub")
         built = build(args.source, args.outdir, formats)
         if not args.quiet:
-            from .readability import summary_line
+            from brochure.checks.readability import summary_line
 
             for path in built.paths:
                 print(path)
             if args.check:
-                from .check import checks_for
+                from brochure.checks.gate import checks_for
 
                 print(f"check: no findings from {', '.join(checks_for(formats))}")
             print(summary_line(built.publication))
@@ -144,8 +144,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _plain_language(args: argparse.Namespace) -> int:
     """`brochure check SOURCE.md [--max-grade N]`: print the readability report; exit 1 above the grade."""
-    from .readability import publication_report
-    from .reader import read_publication
+    from brochure.checks.readability import publication_report
+    from brochure.source.reader import read_publication
 
     pub = read_publication(args.source)
     report = publication_report(pub, args.max_grade if args.max_grade is not None else 8.0)
@@ -162,20 +162,20 @@ def _plain_language(args: argparse.Namespace) -> int:
 def _run_authoring(args: argparse.Namespace) -> int:
     """Scaffold a publication, or watch one until Ctrl-C."""
     if args.command == "new":
-        from .scaffold import new_publication
+        from brochure.authoring.scaffold import new_publication
 
         path = new_publication(args.slug, args.title, args.lang, args.dir)
         if not args.quiet:
             print(path)
         return 0
-    from .watch import watch
+    from brochure.authoring.watch import watch
 
     return watch(args.source, args.outdir or Path("dist") / args.source.stem, args.format, args.port)
 
 
 def _build_folder(args: argparse.Namespace) -> int:
     """Build every publication under a folder, then the catalog; one bad publication does not stop the rest."""
-    from . import batch
+    from brochure import batch
 
     sources = batch.find_sources(args.source)
     show = _progress(len(sources), args.quiet)

@@ -5,8 +5,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import BrochureError
-from .resources import is_inside
+from brochure.errors import BrochureError
+from brochure.sandbox import is_inside
 
 
 def write_outputs(outdir: Path, files: dict[str, bytes], root: Path | None = None) -> list[Path]:

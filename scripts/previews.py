@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from brochure.cover import rasterise_page
+from brochure.editions.cover import rasterise_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIEWS = {"cover.png": 0, "inside-page.png": 1}  # file under docs/ → page index

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the external tools brochure's validators need; safe to run again (does nothing when all is there).
-#   Debian: Java 17 JDK (EPUBCheck, Nu, veraPDF; javac compiles brochure/java/PdfUaCheck.java),
+#   Debian: Java 17 JDK (EPUBCheck, Nu, veraPDF; javac compiles tools/java/PdfUaCheck.java),
 #           Chromium (Ace's headless browser), JAXB runtime (veraPDF profiles), pandoc (test fixtures).
 #   npm:    Ace by DAISY from package-lock.json, without puppeteer's browser download.
 #   Python: checks the pinned validator packages in $PYTHON (default .venv/bin/python) and
@@ -78,7 +78,7 @@ for line in bad:
     print("  " + line, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
-    "$PYTHON" -c 'from brochure.validate import _pdfua_classes as c; print("setup-validators: PdfUaCheck compiled in", c()[0])'
+    "$PYTHON" -c 'from brochure.checks.validate import _pdfua_classes as c; print("setup-validators: PdfUaCheck compiled in", c()[0])'
 }
 
 install_debs

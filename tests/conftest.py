@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PML = ROOT / "publications" / "pml" / "pml.md"
 SEED = Path(__file__).resolve().parent / "fixtures" / "pml-fact-sheet.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every build of the session, in-process or in a subprocess, keeps its caches in a fresh folder of its own:
+    nothing a previous run or the user's own builds cached is reused, and the user's cache folder is left alone."""
+    folder = tempfile.mkdtemp(prefix="brochure-test-cache-")
+    config.stash[_CACHE_KEY] = folder
+    os.environ["BROCHURE_CACHE_DIR"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash.get(_CACHE_KEY, ""), ignore_errors=True)
+
+
+_CACHE_KEY = pytest.StashKey[str]()
 
 
 @dataclass

@@ -15,9 +15,12 @@ import pytest
 import weasyprint
 from lxml import etree
 
-from brochure import check, epub, pdf, pdftagging, pdftags, readability
+from brochure import upstream
+from brochure.checks import gate as check
+from brochure.checks import pdftags, readability
+from brochure.editions import epub
 from brochure.model import Brand
-from brochure.reader import read_publication
+from brochure.source.reader import read_publication
 from conftest import PML, Run, run_cli
 
 A11Y = Path(__file__).parent / "fixtures" / "a11y"
@@ -215,7 +218,7 @@ def test_tagged_text_follows_the_structure_tree(pml_checked):
     assert text.index(first) < text.index(last)
 
 
-# ---------------------------------------------------------------- brochure.pdftagging: what WeasyPrint leaves out
+# ---------------------------------------------------------------- brochure.upstream: what WeasyPrint leaves out
 
 
 def test_decorative_image_is_an_artifact_and_passes_pdf_ua(checked):
@@ -249,7 +252,7 @@ def test_only_images_the_layout_calls_decorative_become_artifacts(tmp_path):
 
     def findings(decorative) -> list[str]:
         out = tmp_path / "fixed.pdf"
-        out.write_bytes(pdftagging.fix_structure(raw, pdftagging.Layout(decorative=decorative, passages=())))
+        out.write_bytes(upstream.fix_structure(raw, upstream.Layout(decorative=decorative, passages=())))
         return messages(pdftags.structure_findings(out))
 
     assert findings(()) == ["figure 1 has no alternate text (/Alt)"]  # no guessing from the missing /Alt
@@ -258,7 +261,7 @@ def test_only_images_the_layout_calls_decorative_become_artifacts(tmp_path):
 
 
 def test_weasyprint_alt_error_is_silenced_only_for_decorative_images():
-    quiet = pdf._DecorativeAltFilter({"rule.png"})
+    quiet = upstream.DecorativeAltFilter({"rule.png"})
     record = logging.LogRecord("weasyprint", logging.ERROR, "", 0, 'Image "%s" has no required alt description', ("rule.png",), None)
     other = logging.LogRecord("weasyprint", logging.ERROR, "", 0, 'Image "%s" has no required alt description', ("chart.png",), None)
     assert not quiet.filter(record) and quiet.filter(other)
@@ -280,15 +283,15 @@ def test_passages_broken_over_lines_and_pages_keep_their_lang(caplog):
     html = f"""<html lang="en"><head><title>T</title><style>@page {{ size: 300px; margin: 20px }}</style></head><body>
     <h1>A</h1><div style="height: 170px"></div><p lang="es">{spanish}</p><p>Say <span lang="fr">{french}</span> too.</p>"""
     document = weasyprint.HTML(string=html).render(pdf_tags=True)
-    layout = pdftagging.layout_facts(document, "en")
-    fixed = pdftagging.fix_structure(document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True), layout)
+    layout = upstream.layout_facts(document, "en")
+    fixed = upstream.fix_structure(document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True), layout)
     with pikepdf.open(io.BytesIO(fixed)) as out:
         pages = {page.objgen: number for number, page in enumerate(out.pages)}
         tagged = [(str(e.S), str(e.Lang), pages[e.Pg.objgen]) for e in _struct(out.Root.StructTreeRoot.K) if "/Lang" in e]
     assert [t for t in tagged if t[1] == "es"] == [("/P", "es", 1), ("/P", "es", 2)]  # the paragraph crosses a page
     assert len([t for t in tagged if t == ("/Span", "fr", t[2])]) > 2  # the span crosses lines (and a page)
     assert len(tagged) == len(layout.passages) and "no structure element" not in caplog.text
-    pdftagging.fix_structure(fixed, pdftagging.Layout(decorative=(), passages=(("de", "Nicht im PDF."),)))
+    upstream.fix_structure(fixed, upstream.Layout(decorative=(), passages=(("de", "Nicht im PDF."),)))
     assert "no structure element holds the passage in de 'Nicht im PDF.'" in caplog.text
 
 

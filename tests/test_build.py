@@ -218,7 +218,7 @@ def test_health_text_glyphs_are_in_the_shipped_faces_and_set_in_them(tmp_path):
     from fontTools.ttLib import TTFont
 
     text_chars = {char for char in HEALTH_GLYPHS if not char.isspace()} - SYMBOLS
-    for font_file in sorted((ROOT / "styles" / "fonts").glob("*.ttf")):
+    for font_file in sorted((ROOT / "brochure" / "assets" / "styles" / "fonts").glob("*.ttf")):
         with TTFont(font_file, lazy=True) as font:
             cmap = font.getBestCmap()
         wanted = SYMBOLS if font_file.name.startswith("NotoSansMath") else text_chars

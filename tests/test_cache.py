@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pyphen
 import pytest
 
-from brochure import cache, cover, hyphenation
+from brochure import cache, upstream
 from brochure.build import build
+from brochure.editions import cover
 from conftest import PML
 
 
@@ -51,14 +52,14 @@ def test_unwritable_path_is_only_logged(tmp_path, caplog):
 @pytest.mark.parametrize("damage", [b"{\xfa half a fi", marshal.dumps([1, 2]), marshal.dumps({"ab": (1, (2, 3))}), marshal.dumps({})],
                          ids=["truncated", "a list", "tuples not bytes", "empty"])
 def test_a_damaged_hyphenation_copy_is_parsed_again(tmp_path, monkeypatch, damage):
-    monkeypatch.setattr(hyphenation, "CACHE", tmp_path)
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(pyphen, "hdcache", {})
-    assert hyphenation.warm("en")
-    (copy,) = tmp_path.glob("*.marshal")
+    assert upstream.warm_hyphenation("en")
+    (copy,) = tmp_path.rglob("*.marshal")
     copy.write_bytes(damage)
     reference = pyphen.HyphDict(next(iter(pyphen.hdcache)))  # pyphen's own parse, for comparison
     pyphen.hdcache.clear()
-    assert hyphenation.warm("en")
+    assert upstream.warm_hyphenation("en")
     assert pyphen.Pyphen(lang="en").inserted("leukoencephalopathy") == "leukoen-cephalopa-thy"  # the US patterns (en is US English)
     assert {key: (start, tuple(values)) for key, (start, values) in next(iter(pyphen.hdcache.values())).patterns.items()} == reference.patterns
 
@@ -71,7 +72,7 @@ def _epub_cover(paths) -> bytes:
 
 def test_the_cover_picture_is_rasterised_again_only_when_the_cover_changes(tmp_path, monkeypatch):
     """Editing the body reuses the cached cover picture (EPUB and catalog); editing what the cover shows does not."""
-    monkeypatch.setattr(cache, "ROOT", tmp_path / "cache")
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path / "cache"))
     rasterised = []
     real = cover.rasterise_first_page
     monkeypatch.setattr(cover, "rasterise_first_page", lambda pdf: rasterised.append(1) or real(pdf))

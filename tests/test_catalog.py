@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from brochure.catalog import (
+from brochure.catalog.render import (
     DEFAULT_STRINGS,
     Catalog,
     Edition,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api  # a missing tool is a failure, never a skip
 
-from brochure.catalog import DEFAULT_STRINGS, Catalog, Edition, Entry, render_catalog_page, render_opds_feed
+from brochure.catalog.render import DEFAULT_STRINGS, Catalog, Edition, Entry, render_catalog_page, render_opds_feed
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "catalog"
-FONTS = ROOT / "styles" / "fonts"
+FONTS = ROOT / "brochure" / "assets" / "styles" / "fonts"
 SCREENSHOT = ROOT / "docs" / "catalog.png"
 BRAND = (0x20, 0x55, 0x8A)
 OPDS_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"

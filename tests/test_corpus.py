@@ -16,9 +16,10 @@ import pikepdf
 import pytest
 from readback import embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
 
-from brochure import pdf, validate
-from brochure.reader import read_publication
-from brochure.render import DOWNLOAD_STYLES, render_html
+from brochure.checks import validate
+from brochure.editions import pdf
+from brochure.render.html import DOWNLOAD_STYLES, render_html
+from brochure.source.reader import read_publication
 from conftest import ROOT, run_cli
 
 CORPUS = ROOT / "tests" / "corpus"

@@ -36,7 +36,7 @@ def test_previews_in_the_readme_exist():
 
 
 def test_fonts_ship_with_their_licence():
-    fonts = ROOT / "styles" / "fonts"
+    fonts = ROOT / "brochure" / "assets" / "styles" / "fonts"
     assert list(fonts.glob("*.ttf")) and "SIL Open Font License" in (fonts / "OFL.txt").read_text(encoding="utf-8")
 
 

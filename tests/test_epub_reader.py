@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from playwright import sync_api  # a missing tool is a failure, never a skip
 
-from brochure.reader import read_publication
+from brochure.source.reader import read_publication
 from conftest import PML, ROOT, seed_sentences
 
 CHROMIUM = Path("/usr/bin/chromium")

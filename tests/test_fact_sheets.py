@@ -9,8 +9,11 @@ import pyphen
 import pytest
 from readback import _pdf_page_texts
 
-from brochure import batch, hyphenation  # noqa: F401 - hyphenation sets which patterns `en` takes
-from brochure.reader import read_publication
+from brochure import (
+    batch,
+    upstream,  # noqa: F401 - upstream sets which patterns `en` takes
+)
+from brochure.source.reader import read_publication
 from conftest import ROOT, run_cli, seed_sentences
 
 CONFIG = (ROOT / "tests" / "corpus" / "brochure.yaml").read_text(encoding="utf-8")
@@ -176,7 +179,7 @@ def test_footnotes_and_rules_build_in_print(tmp_path, body):
 def test_links_and_ids_no_reader_can_follow_are_mended_with_a_warning(tmp_path):
     """From Python-Markdown's and pandoc's own test documents: relative links, an id typed twice, an id the template
     uses, a heading that starts with a digit, a URL with characters a URL may not hold. The EPUB stays valid."""
-    from brochure import validate
+    from brochure.checks import validate
 
     body = ("## Title\n\n## 1 Dose {#dose}\n\n## Second {#dose}\n\nSee [the guide](/health/guide/), <a href=\"stuff\">stuff</a>, "
             "[a query](http://www.example.org/q?x=1&y=2<>) and [the dose](#dose).\n")

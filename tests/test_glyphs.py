@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from brochure import cache, glyphs
+from brochure.source import glyphs
 from conftest import PML, run_cli
 
 
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     """The repertoire read again from the fonts, its copy kept in a temporary folder."""
-    monkeypatch.setattr(cache, "ROOT", tmp_path)
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path))
     glyphs.repertoire.cache_clear()
     yield tmp_path
     glyphs.repertoire.cache_clear()
@@ -19,7 +19,7 @@ def fresh_cache(tmp_path, monkeypatch):
 def test_health_text_is_covered_and_the_rest_is_found_with_its_first_line(fresh_cache):
     text = "Fever ≥ 38 °C, α and µ, Barré, niños\nDone ✓\nStill ✓ and 中\n"
     assert glyphs.unset_characters(text) == [("✓", 1), ("中", 2)]
-    assert list(fresh_cache.glob("glyphs/*.marshal")), "the repertoire was not kept"
+    assert list(fresh_cache.rglob("glyphs/*.marshal")), "the repertoire was not kept"
 
 
 def test_unicode_range_limits_what_the_symbols_face_sets(fresh_cache):
@@ -30,7 +30,7 @@ def test_unicode_range_limits_what_the_symbols_face_sets(fresh_cache):
 
 def test_a_damaged_repertoire_copy_is_read_again(fresh_cache):
     glyphs.repertoire()
-    (copy,) = fresh_cache.glob("glyphs/*.marshal")
+    (copy,) = fresh_cache.rglob("glyphs/*.marshal")
     copy.write_bytes(b"\xfa not marshal")
     glyphs.repertoire.cache_clear()
     assert ord("é") in glyphs.repertoire() and ord("✓") not in glyphs.repertoire()
@@ -62,7 +62,7 @@ def generated_text() -> str:
     import tinycss2
     import yaml
 
-    from brochure.resources import PACKAGE, STYLES
+    from brochure.assets import STRINGS, STYLES
 
     text = [TYPED_BY_MARKDOWN]
     for sheet in sorted(STYLES.glob("*.css")):
@@ -71,7 +71,7 @@ def generated_text() -> str:
         for name, marker in LIST_MARKERS.items():
             if f"list-style-type: {name}" in sheet.read_text(encoding="utf-8"):
                 text.append(marker)
-    for strings in sorted((PACKAGE / "strings").glob("*.yaml")):
+    for strings in sorted(STRINGS.glob("*.yaml")):
         text += [str(value) for value in yaml.safe_load(strings.read_text(encoding="utf-8")).values()]
     return "\n".join(text)
 

@@ -430,8 +430,8 @@ def test_make_clean_removes_dist_but_nothing_it_links_to(tmp_path, outside):
 def test_sandbox_fetcher_serves_the_folder_and_assets_and_refuses_the_rest(pub, server):
     from weasyprint.urls import FatalURLFetchingError
 
-    from brochure.pdf import SandboxFetcher
-    from brochure.resources import STYLES
+    from brochure.assets import STYLES
+    from brochure.editions.pdf import SandboxFetcher
 
     shutil.copy(HOSTILE / "safe.svg", pub / "safe.svg")
     shutil.copy(HOSTILE / "xxe.svg", pub / "xxe.svg")
@@ -451,7 +451,7 @@ def test_sandbox_fetcher_serves_the_folder_and_assets_and_refuses_the_rest(pub, 
 def test_sandbox_fetcher_says_why_it_refused(pub):
     from weasyprint.urls import FatalURLFetchingError
 
-    from brochure.pdf import SandboxFetcher
+    from brochure.editions.pdf import SandboxFetcher
 
     shutil.copy(HOSTILE / "xxe.svg", pub / "xxe.svg")
     fetcher = SandboxFetcher(pub)

@@ -6,14 +6,14 @@ from pathlib import Path
 import pyphen
 import pytest
 
-from brochure import hyphenation
+from brochure import upstream
 from conftest import seed_sentences
 
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
     """pyphen's in-process cache emptied and our copies written to a temporary folder."""
-    monkeypatch.setattr(hyphenation, "CACHE", tmp_path)
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(pyphen, "hdcache", {})
     return tmp_path
 
@@ -29,10 +29,10 @@ def words() -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "en-US", "es"])
 def test_cached_patterns_hyphenate_like_pyphen(isolated, lang):
-    assert hyphenation.warm(lang)  # first: parsed by pyphen, copy written
-    assert list(isolated.glob("*.marshal"))
+    assert upstream.warm_hyphenation(lang)  # first: parsed by pyphen, copy written
+    assert list(isolated.rglob("*.marshal"))
     pyphen.hdcache.clear()
-    assert hyphenation.warm(lang)  # then: read back from the copy
+    assert upstream.warm_hyphenation(lang)  # then: read back from the copy
     language = pyphen.language_fallback(lang.replace("-", "_"))
     ours = pyphen.hdcache[Path(pyphen.LANGUAGES[language])]
     reference = pyphen.HyphDict(Path(pyphen.LANGUAGES[language]))
@@ -43,5 +43,5 @@ def test_cached_patterns_hyphenate_like_pyphen(isolated, lang):
 
 
 def test_unknown_language_is_left_to_pyphen(isolated):
-    assert hyphenation.warm("tlh") is False
+    assert upstream.warm_hyphenation("tlh") is False
     assert not list(isolated.iterdir())

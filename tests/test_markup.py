@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from brochure.reader import read_publication
+from brochure.source.reader import read_publication
 
 
 def body(tmp_path, markdown: str, lang: str = "en"):

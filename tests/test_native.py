@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from brochure import native
+from brochure import upstream
 
 # Every name WeasyPrint 70 tries (weasyprint/text/ffi.py), found or not.
 NAMES = [
@@ -25,26 +25,26 @@ def standard_lookup(name: str) -> str | None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_same_answer_as_ctypes(name):
-    assert native.find_library(name) == standard_lookup(name)
+    assert upstream.find_library(name) == standard_lookup(name)
 
 
 def test_linker_cache_is_read():
-    assert "libpango-1.0.so" in native.linker_cache()
+    assert "libpango-1.0.so" in upstream.linker_cache()
 
 
 def test_lookup_is_restored_after_the_block():
     standard = ctypes.util.find_library
-    with native.cached_library_lookup() as cached:
-        assert cached and ctypes.util.find_library is native.find_library
+    with upstream.cached_library_lookup() as cached:
+        assert cached and ctypes.util.find_library is upstream.find_library
     assert ctypes.util.find_library is standard
 
 
 def _import_in_child(setup: str) -> subprocess.CompletedProcess:
     code = f"""
 import sys
-from brochure import native
+from brochure import upstream
 {setup}
-weasyprint = native.import_with_cached_lookup("weasyprint")
+weasyprint = upstream.import_with_cached_lookup("weasyprint")
 print(weasyprint.HTML(string="<p>x</p>").render().pages[0].width > 0)
 """
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -58,6 +58,6 @@ def test_weasyprint_imports_and_renders_with_the_cached_lookup():
 
 def test_wrong_cache_falls_back_to_the_standard_lookup_quietly():
     # A linker cache that knows none of WeasyPrint's libraries: the first import fails, the second succeeds.
-    result = _import_in_child('native.linker_cache = lambda: "\\tlibfoo.so.1 (libc6,x86-64) => /nowhere/libfoo.so.1"')
+    result = _import_in_child('upstream.linker_cache = lambda: "\\tlibfoo.so.1 (libc6,x86-64) => /nowhere/libfoo.so.1"')
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"  # and nothing of WeasyPrint's "could not import" banner on stdout

@@ -9,7 +9,7 @@ import pytest
 from pikepdf import Name
 from PIL import Image
 
-from brochure import preflight as pf
+from brochure.checks import preflight as pf
 from brochure.errors import BrochureError
 
 
@@ -255,7 +255,7 @@ def test_preflight_reads_bytes_as_well_as_files(samples):
 @pytest.fixture(scope="module")
 def x1a(make_sample, press_samples) -> Path:
     """The sample as WeasyPrint's pdf/x-1a with 0.125 in of bleed, finished for press with our marks, as a file."""
-    from brochure.press import finish_print_pdf
+    from brochure.editions.press import finish_print_pdf
 
     raw = make_sample.make_print_pdf(8, image_dir=press_samples["folder"], variant="pdf/x-1a", marks="none")
     path = press_samples["folder"] / "x1a.pdf"

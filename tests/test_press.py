@@ -10,7 +10,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from brochure import press
+from brochure.editions import press
 from brochure.errors import BrochureError
 
 SHEET = (792, 612)
@@ -306,6 +306,6 @@ def test_x1a_keeps_a_group_that_holds_real_transparency():
     (pikepdf.Array([pikepdf.Name.ICCBased, pikepdf.Dictionary(N=4)]), False),
 ])
 def test_pdfx1a_colour_spaces(space, allowed):
-    from brochure.pdfx import device_space
+    from brochure.editions.pdfx import device_space
 
     assert device_space(space) is allowed

@@ -93,7 +93,7 @@ def test_booklet_is_imposed_in_saddle_stitch_order(print_build):
     # the outer sheet's front: the back cover on the left, the front cover on the right
     assert "public domain" in sides[0][0] and "Progressive Multifocal" in sides[0][1]
     # page numbers printed in the running footers land on the expected halves
-    from brochure.press import saddle_stitch_order
+    from brochure.editions.press import saddle_stitch_order
 
     for (left, right), (left_no, right_no) in zip(sides, saddle_stitch_order(count), strict=True):
         for text, number in ((left, left_no), (right, right_no)):
@@ -177,7 +177,7 @@ def pod_build(tmp_path_factory):
 
 
 def test_offset_profile_prints_registration_targets_centred_on_each_side(print_build):
-    from brochure.press import registration_centres
+    from brochure.editions.press import registration_centres
 
     with pikepdf.open(print_build / "pml-print.pdf") as pdf:
         assert len(_registration_spaces(pdf)) == len(pdf.pages)
@@ -253,7 +253,7 @@ def test_x1a_is_identified_as_pdfx1a_2003_on_pdf_14(x1a_build):
 
 
 def test_x1a_image_is_cmyk_flattened_on_paper_white_and_nothing_is_transparent(x1a_build):
-    from brochure.pdfx import device_space, transparency
+    from brochure.editions.pdfx import device_space, transparency
 
     with pikepdf.open(x1a_build / "photo-print.pdf") as pdf:
         (image,) = _images(pdf)

@@ -17,10 +17,10 @@ import pikepdf
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from brochure.epub import write_epub
+from brochure.editions.epub import write_epub
+from brochure.editions.pdf import write_download_pdf
 from brochure.errors import BrochureError
-from brochure.pdf import write_download_pdf
-from brochure.reader import read_publication
+from brochure.source.reader import read_publication
 
 TINY_PNG = Path(__file__).resolve().parent / "fixtures" / "bad" / "tiny.png"
 CLEAN_ERROR = re.compile(r"^[\w.-]+\.md:\d+: \S")  # file:line: message

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from textstat import textstat
 
-from brochure.readability import (
+from brochure.checks.readability import (
     Report,
     fk_grade,
     long_words,
@@ -136,7 +136,7 @@ def run_offline(code: str) -> subprocess.CompletedProcess:
 
 def test_report_works_without_network():
     proc = run_offline("""
-        from brochure.readability import report
+        from brochure.checks.readability import report
         r = report([("Vaccines", "Vaccination protects communities. Immunization is recommended.")])
         assert "nltk" not in sys.modules
         print(r.summary_line())

@@ -22,8 +22,8 @@ from readback import (
 
 from conftest import ROOT
 
-NOTO_SANS = (ROOT / "styles" / "fonts" / "NotoSans-Regular.ttf").as_uri()
-NOTO_SERIF = (ROOT / "styles" / "fonts" / "NotoSerif-Regular.ttf").as_uri()
+NOTO_SANS = (ROOT / "brochure" / "assets" / "styles" / "fonts" / "NotoSans-Regular.ttf").as_uri()
+NOTO_SERIF = (ROOT / "brochure" / "assets" / "styles" / "fonts" / "NotoSerif-Regular.ttf").as_uri()
 FONTS = f"""@font-face {{ font-family: 'Noto Sans'; src: url({NOTO_SANS}); }}
 @font-face {{ font-family: 'Noto Serif'; src: url({NOTO_SERIF}); }}
 html {{ font-family: 'Noto Serif'; }}"""

@@ -16,9 +16,9 @@ import pytest
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from brochure import pdf
-from brochure.reader import read_publication
-from brochure.render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
+from brochure.editions import pdf
+from brochure.render.html import DOWNLOAD_STYLES, PRINT_STYLES, render_html
+from brochure.source.reader import read_publication
 from conftest import PML, seed_sentences
 
 HEADINGS = {"h2", "h3", "h4", "h5", "h6"}  # h1 is the title, alone on the cover by design

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from brochure import validate
+from brochure.checks import validate
+from brochure.checks.validate import Finding, ToolError
 from brochure.errors import BrochureError, ValidationError
-from brochure.validate import Finding, ToolError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 
@@ -256,7 +256,7 @@ def test_verapdf_without_jar_is_an_error(pdfs, monkeypatch):
 
 
 def test_pdfua_check_compiled_into_cache(verapdf_results, cache_dir):
-    assert list(cache_dir.glob("pdfua-*/PdfUaCheck.class"))
+    assert list(cache_dir.rglob("pdfua/*/PdfUaCheck.class"))
 
 
 # ---------------------------------------------------------------- contrast

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Location, SourceError
+from brochure.errors import Location, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ SCHEMA: dict[str, Field] = {
 MAX_DEPTH = 16  # front matter is a flat mapping with a few lists; deep nesting would exhaust the recursive composer
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class NoAliasLoader(yaml.SafeLoader):
     """A safe loader that refuses aliases (no expansion bombs) and deep nesting (no recursion errors)."""
 
     depth = 0
@@ -72,7 +72,7 @@ def _located_timestamp(loader: yaml.SafeLoader, node: yaml.Node):  # type: ignor
         raise yaml.MarkedYAMLError(None, None, f"'{node.value}' is not a date on the calendar ({err})", node.start_mark) from None
 
 
-_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _located_timestamp)
+NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _located_timestamp)
 
 
 def split(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int], str, int]:
@@ -91,7 +91,7 @@ def split(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int], str, i
 def _load_yaml(text: str, path: Path) -> dict[str, Any]:
     """Parse the YAML block; errors name the file's own line."""
     try:
-        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 2 if mark else 1

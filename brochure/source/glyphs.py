@@ -15,8 +15,8 @@ import marshal
 import unicodedata
 from functools import cache
 
-from . import cache as build_cache
-from .resources import STYLES, font_stamps
+from brochure import cache as build_cache
+from brochure.assets import STYLES, font_stamps
 
 FONT_CSS = STYLES / "fonts.css"
 MAX_REPORTED = 10

@@ -1,9 +1,9 @@
 """Publication → the HTML documents every edition is laid out from (Jinja2 templates; no layout engine)."""
 from __future__ import annotations
 
-from . import templates
-from .config import TRIMS_IN
-from .model import Publication
+from brochure.model import Publication
+from brochure.render import templates
+from brochure.source.config import TRIMS_IN
 
 DOWNLOAD_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "download.css")
 PRINT_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "print.css")

@@ -22,11 +22,14 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
+from brochure import cache
 from brochure.errors import BrochureError, ValidationError
 
-ROOT = Path(__file__).resolve().parent.parent
-PDFUA_SOURCE = Path(__file__).resolve().parent / "java" / "PdfUaCheck.java"
-EPUBCHECK_MANY_SOURCE = Path(__file__).resolve().parent / "java" / "EpubCheckMany.java"
+# The validators are set up in a checkout of the project (make setup): Ace under node_modules/, the two small Java
+# programs under tools/java/ (compiled or run from source here). An installed wheel carries none of them.
+ROOT = Path(__file__).resolve().parents[2]
+PDFUA_SOURCE = ROOT / "tools" / "java" / "PdfUaCheck.java"
+EPUBCHECK_MANY_SOURCE = ROOT / "tools" / "java" / "EpubCheckMany.java"
 JAXB_JARS = ("jaxb-runtime.jar", "jaxb-core.jar", "istack-commons-runtime.jar", "txw2.jar", "javax.activation.jar")
 JAVA_OPTS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
 TIMEOUT = 300
@@ -109,6 +112,13 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+def _tool_source(path: Path) -> Path:
+    """A Java program of the checkout's tools/java, or ToolError (an installed wheel has no checkout)."""
+    if not path.is_file():
+        raise ToolError(f"{path.name} not found: the validators run from a checkout of brochure ({SETUP_HINT})")
+    return path
+
+
 def _java() -> str:
     """Path of the java launcher, or ToolError."""
     java = shutil.which("java")
@@ -146,13 +156,13 @@ def epubcheck(epub: Path) -> list[Finding]:
 
 
 def epubcheck_many(epubs: list[Path]) -> list[list[Finding]]:
-    """EPUBCheck on several EPUBs in one JVM (java/EpubCheckMany.java, run from source): the findings of each, in order.
+    """EPUBCheck on several EPUBs in one JVM (tools/java/EpubCheckMany.java, run from source): the findings of each, in order.
     EPUBCheck's start-up is most of its time on a small EPUB; a corpus pays it once."""
     jar = _package_file("epubcheck", "epubcheck.jar")
     with tempfile.TemporaryDirectory(prefix="brochure-epubcheck-") as tmp:
         reports = [Path(tmp) / f"{number}.json" for number in range(len(epubs))]
         pairs = [str(part) for epub, report in zip(epubs, reports, strict=True) for part in (epub, report)]
-        cmd = [_java(), *JAVA_OPTS, "-Duser.language=en", "-cp", str(jar), str(EPUBCHECK_MANY_SOURCE), *pairs]
+        cmd = [_java(), *JAVA_OPTS, "-Duser.language=en", "-cp", str(jar), str(_tool_source(EPUBCHECK_MANY_SOURCE)), *pairs]
         proc = _run(cmd, "epubcheck", timeout=TIMEOUT + 10 * len(epubs))
         missing = [str(epub) for epub, report in zip(epubs, reports, strict=True) if not report.is_file()]
         if missing:
@@ -417,20 +427,13 @@ def pdfua_classpath() -> list[str]:
     return [str(jar)] + [str(java_dir / name) for name in JAXB_JARS if (java_dir / name).is_file()]
 
 
-def _cache_dir() -> Path:
-    """Where compiled helpers are kept: $BROCHURE_CACHE_DIR, else $XDG_CACHE_HOME/brochure, else ~/.cache/brochure."""
-    if os.environ.get("BROCHURE_CACHE_DIR"):
-        return Path(os.environ["BROCHURE_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brochure"
-
-
 def _pdfua_classes() -> tuple[Path, list[str]]:
     """Compile PdfUaCheck.java once per source and jar version; return (class dir, class path)."""
     classpath = pdfua_classpath()
     jar = Path(classpath[0])
-    digest = hashlib.sha256(PDFUA_SOURCE.read_bytes())
+    digest = hashlib.sha256(_tool_source(PDFUA_SOURCE).read_bytes())
     digest.update(f"{jar.resolve()}:{jar.stat().st_size}:{jar.stat().st_mtime_ns}".encode())
-    target = _cache_dir() / f"pdfua-{digest.hexdigest()[:16]}"
+    target = cache.cache_folder("pdfua") / digest.hexdigest()[:16]
     if (target / "PdfUaCheck.class").is_file():
         return target, classpath
     javac = shutil.which("javac")

@@ -4,26 +4,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
-import re
-import uuid
 from functools import cache
 from pathlib import Path
 
-from .native import import_with_cached_lookup
+from brochure import upstream
 
-import_with_cached_lookup("weasyprint")  # first, with the fast library lookup; the imports below find it loaded
+upstream.import_with_cached_lookup("weasyprint")  # first, with the fast library lookup; the imports below find it loaded
 
-import pydyf  # noqa: E402
 import weasyprint  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from . import hyphenation
-from .config import PROFILES
-from .errors import Location, ResourceError
-from .model import Publication
-from .render import DOWNLOAD_STYLES, PRINT_STYLES, render_html
-from .resources import ASSET_ROOTS, STYLES, allowed_file, check_image, is_inside
+from brochure.assets import ASSET_ROOTS, STYLES
+from brochure.errors import Location, ResourceError
+from brochure.model import Publication
+from brochure.render.html import DOWNLOAD_STYLES, PRINT_STYLES, render_html
+from brochure.sandbox import allowed_file, check_image, is_inside
+from brochure.source.config import PROFILES
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +75,7 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
     """Lay out the HTML; a refused resource becomes a ResourceError naming it."""
     fetcher = SandboxFetcher(pub.folder)
     profiles: dict = {}
-    hyphenation.warm(pub.metadata.lang)
+    upstream.warm_hyphenation(pub.metadata.lang)
     try:
         document = weasyprint.HTML(string=html, base_url=pub.folder.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), pdf_tags=True, color_profiles=profiles
@@ -93,46 +90,20 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
 def write_download_pdf(pub: Publication) -> bytes:
     """The download edition: US Letter, tagged PDF/UA-1, bookmarked, linked."""
     document = _document(render_html(pub, "download"), pub, DOWNLOAD_STYLES)
-    quiet = _DecorativeAltFilter({image.src for image in pub.images if image.decorative})
+    quiet = upstream.DecorativeAltFilter({image.src for image in pub.images if image.decorative})
     logging.getLogger("weasyprint").addFilter(quiet)
     try:
         pdf = document.write_pdf(
             pdf_variant="pdf/ua-1",
             pdf_tags=True,
             pdf_identifier=pdf_identifier(pub, "download"),
-            finisher=_label_links,
+            finisher=upstream.label_links,
         )
     finally:
         logging.getLogger("weasyprint").removeFilter(quiet)
     if any(image.decorative for image in pub.images) or pub.other_languages:
-        from .pdftagging import fix_structure, layout_facts  # pikepdf: only when there is something to fix
-
-        pdf = fix_structure(pdf, layout_facts(document, pub.metadata.lang))
+        pdf = upstream.fix_structure(pdf, upstream.layout_facts(document, pub.metadata.lang))
     return pdf
-
-
-def _label_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
-    """A write_pdf finisher: each link annotation's /Contents (what a screen reader announces) becomes the text of its
-    HTML link, not the URL or anchor id WeasyPrint puts there; CSS-generated leaders and page numbers are left out."""
-    for page in document.pages:
-        for _, _, _, box in page.links:
-            annotation = getattr(box, "link_annotation", None)
-            text = " ".join("".join(box.element.itertext()).split()) if box.element is not None else ""
-            if annotation is not None and text:
-                annotation["Contents"] = pydyf.String(text)
-
-
-
-class _DecorativeAltFilter(logging.Filter):
-    """Drops WeasyPrint's "has no required alt description" for images marked decorative: they are artifacts."""
-
-    def __init__(self, sources: set[str]):
-        super().__init__()
-        self.sources = sources
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        alt_error = str(record.msg).startswith('Image "%s" has no required alt')
-        return not (alt_error and isinstance(record.args, tuple) and record.args[:1] and record.args[0] in self.sources)
 
 
 def layout_print(pub: Publication) -> tuple[weasyprint.Document, tuple[str | None, ...]]:
@@ -182,29 +153,12 @@ def page_starts(document: weasyprint.Document) -> tuple[str | None, ...]:
 
 def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
     """The print edition as bytes (PDF/X, trim, bleed, marks, CMYK), and where each of its pages begins."""
-    from .press import finish_print_pdf
+    from brochure.editions.press import finish_print_pdf
 
     document, starts = layout_print(pub)
     pdfx = pub.print_spec.pdfx
-    pdf = document.write_pdf(pdf_variant=pdfx, pdf_identifier=True, finisher=_pdfx_finisher(f"brochure:{pub.metadata.id}"))
+    pdf = document.write_pdf(pdf_variant=pdfx, pdf_identifier=True, finisher=upstream.pdfx_finisher(f"brochure:{pub.metadata.id}"))
     return finish_print_pdf(pdf, BLEED_PT, marks=bool(PROFILES[pub.print_spec.profile]), pdfx=pdfx), starts
 
 
 BLEED_PT = 9.0  # 0.125 in
-_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# PDF/X-1a:2003 (ISO 15930-4) is identified by GTS_PDFXVersion alone; WeasyPrint also writes the 2001 key
-_XMP_CONFORMANCE = re.compile(rb"<pdfx:GTS_PDFXConformance>[^<]*</pdfx:GTS_PDFXConformance>")
-
-
-def _pdfx_finisher(seed: str):  # type: ignore[no-untyped-def]
-    """A write_pdf finisher: WeasyPrint's random PDF/X xmpMM:DocumentID becomes uuid5(seed), and the
-    PDF/X-1a:2001 GTS_PDFXConformance key goes (WeasyPrint's X-1a is the 2003 revision)."""
-    document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}".encode()
-
-    def finisher(document, pdf: pydyf.PDF) -> None:  # type: ignore[no-untyped-def]
-        pdf.info.pop("GTS_PDFXConformance", None)
-        for obj in pdf.objects:
-            if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
-                obj.stream = [_XMP_CONFORMANCE.sub(b"", _XMP_DOCUMENT_ID.sub(document_id, part)) for part in obj.stream]
-
-    return finisher

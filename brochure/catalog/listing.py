@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .catalog import Catalog, Edition, Entry, render_catalog_page, render_opds_feed
-from .config import find_config, load_config, strings_for
+from brochure.catalog.render import Catalog, Edition, Entry, render_catalog_page, render_opds_feed
+from brochure.source.config import find_config, load_config, strings_for
 
 MEDIA_TYPES = {"pdf": "application/pdf", "print": "application/pdf", "booklet": "application/pdf", "epub": "application/epub+zip"}
 
@@ -18,7 +18,7 @@ def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]
         {"kind": kind, "href": f"{outdir_name}/{name}", "media_type": MEDIA_TYPES[kind], "size_bytes": len(files[name]), "pages": pages.get(name)}
         for name, kind in kinds.items() if name in files
     ]
-    from .epub import book_identifier
+    from brochure.editions.epub import book_identifier
 
     return {
         "id": m.id, "urn": book_identifier(pub), "title": m.title, "subtitle": m.subtitle, "summary": m.summary,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import Publication
+from brochure.model import Publication
 
 TARGET_GRADE = 8.0
 LONG_WORD_SYLLABLES = 4
@@ -246,7 +246,7 @@ def summary_line(pub: Publication) -> str:
     """The one-line readability summary a build prints, cached by text (loading the CMU dictionary takes ~1 s)."""
     if pub.metadata.lang.split("-")[0].lower() != "en":
         return f"readability: not measured (Flesch–Kincaid grades English text; this publication is {pub.metadata.lang})"
-    from .cache import entry, remembered
+    from brochure.cache import entry, remembered
 
     cached = entry("readability", json.dumps([_textstat_release(), TARGET_GRADE, pub.metadata.title, pub.body_html]), ".txt")
     return remembered(cached, lambda: report(sections_of(pub.metadata.title, pub.body_html)).summary_line().encode()).decode("utf-8")

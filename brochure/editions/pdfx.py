@@ -17,7 +17,7 @@ from functools import cache
 import pikepdf
 from pikepdf import Name
 
-from .errors import BrochureError
+from brochure.errors import BrochureError
 
 RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB)
 DEVICE_FAMILIES = (Name.DeviceCMYK, Name.DeviceGray, Name.Separation, Name.DeviceN, Name.Pattern, Name.Indexed)

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pikepdf
 from pikepdf import Name
 
-from . import pdfx as pdfx_fixes
-from .errors import BrochureError
+from brochure.editions import pdfx as pdfx_fixes
+from brochure.errors import BrochureError
 
 POINTS_PER_INCH = 72
 LETTER_LANDSCAPE_PT = (792, 612)

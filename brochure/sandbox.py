@@ -5,20 +5,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import Location, ResourceError
+from brochure.assets import ASSET_ROOTS
+from brochure.errors import Location, ResourceError
 
-PACKAGE = Path(__file__).resolve().parent
-PROJECT = PACKAGE.parent
-STYLES = PROJECT / "styles"
-TEMPLATES = PACKAGE / "templates"
-FONTS = STYLES / "fonts"
-ASSET_ROOTS = (STYLES, TEMPLATES)
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-
-
-def font_stamps() -> list[str]:
-    """Name, size and modification time of each shipped font file: what a cache of layouts or glyphs keys on."""
-    return [f"{font.name}:{font.stat().st_size}:{font.stat().st_mtime_ns}" for font in sorted(FONTS.glob("*.[ot]tf"))]
 
 
 def resolve_local(ref: str, folder: Path, where: Location, what: str = "file") -> Path:

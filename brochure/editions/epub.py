@@ -12,10 +12,10 @@ import lxml.html
 from ebooklib import epub
 from lxml import etree
 
-from . import templates
-from .errors import BrochureError
-from .model import Publication
-from .resources import STYLES
+from brochure.assets import STYLES
+from brochure.errors import BrochureError
+from brochure.model import Publication
+from brochure.render import templates
 
 EPUB_STYLES = ("tokens.css", "base.css", "epub.css")
 A11Y_FEATURES = ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "displayTransformability")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Name
 
-from .errors import BrochureError, Location
-from .pdfx import device_space, transparency
+from brochure.editions.pdfx import device_space, transparency
+from brochure.errors import BrochureError, Location
 
 FONT_FILES = (Name.FontFile, Name.FontFile2, Name.FontFile3)
 PDFX_NAMESPACES = ("http://www.npes.org/pdfx/ns/id/", "http://ns.adobe.com/pdfx/1.3/")

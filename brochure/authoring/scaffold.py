@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from .errors import BrochureError
-from .output import write_outputs
-from .templates import environment
+from brochure.errors import BrochureError
+from brochure.output import write_outputs
+from brochure.render.templates import environment
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 LANGUAGES = ("en", "es")

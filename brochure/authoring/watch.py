@@ -5,10 +5,10 @@ import signal
 import sys
 from pathlib import Path
 
-from .config import find_config
-from .errors import BrochureError
-from .preview import Preview, Status, serve
-from .resources import STYLES, TEMPLATES
+from brochure.assets import STYLES, TEMPLATES
+from brochure.authoring.preview import Preview, Status, serve
+from brochure.errors import BrochureError
+from brochure.source.config import find_config
 
 
 def watch(source: Path, outdir: Path, formats: tuple[str, ...], port: int) -> int:
@@ -38,7 +38,7 @@ def watch(source: Path, outdir: Path, formats: tuple[str, ...], port: int) -> in
 
 def _rebuild(source: Path, outdir: Path, formats: tuple[str, ...], preview: Preview) -> None:
     """One build; its files or its one-line error become the preview's status."""
-    from .build import build
+    from brochure.build import build
 
     generation = preview.status.generation + 1
     try:

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from .errors import Location, SourceError
-from .model import Brand, PrintSpec, Publisher
-from .resources import PACKAGE
+from brochure.assets import STRINGS
+from brochure.errors import Location, SourceError
+from brochure.model import Brand, PrintSpec, Publisher
 
 CONFIG_NAME = "brochure.yaml"
 TRIMS_IN = {"half-letter": (5.5, 8.5), "letter": (8.5, 11.0)}
@@ -103,7 +103,7 @@ def check_print_spec(spec: PrintSpec, where: Location) -> None:
 def strings_for(lang: str) -> dict[str, str]:
     """The template's words for a language (its primary subtag), falling back to English."""
     primary = lang.split("-")[0].lower()
-    folder = PACKAGE / "strings"
+    folder = STRINGS
     english = load_yaml((folder / "en.yaml").read_text(encoding="utf-8"))
     own = folder / f"{primary}.yaml"
     if primary != "en" and own.is_file():

@@ -28,7 +28,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, HTML_PLACEHOLDER_RE, STX, AtomicString
 
-from .errors import Location, SourceError
+from brochure.errors import Location, SourceError
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import BrochureError
-from .templates import render
+from brochure.errors import BrochureError
+from brochure.render.templates import render
 
 HOST = "127.0.0.1"
 

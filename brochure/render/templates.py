@@ -6,7 +6,8 @@ from functools import cache
 
 import jinja2
 
-from .resources import PROJECT
+from brochure import cache as build_cache
+from brochure.assets import TEMPLATES
 
 MONTHS = {
     "en": "January February March April May June July August September October November December",
@@ -34,7 +35,7 @@ def cmyk_fraction(percent: float) -> str:
 def environment() -> jinja2.Environment:
     """The one Jinja2 environment, loading brochure/templates."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("brochure", "templates"),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
@@ -47,7 +48,7 @@ def environment() -> jinja2.Environment:
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept under .cache/jinja (keyed by template source), so a build does not recompile them."""
-    folder = PROJECT / ".cache" / "jinja"
+    folder = build_cache.cache_folder("jinja")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

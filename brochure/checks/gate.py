@@ -19,13 +19,14 @@ from xml.etree import ElementTree
 import pikepdf
 import tinycss2
 
-from . import epub, pdftags, readability, validate
-from .build import Built, build
-from .errors import ValidationError
-from .model import Publication
-from .output import write_outputs
-from .resources import STYLES
-from .validate import Finding
+from brochure.assets import STYLES
+from brochure.build import Built, build
+from brochure.checks import pdftags, readability, validate
+from brochure.checks.validate import Finding
+from brochure.editions import epub
+from brochure.errors import ValidationError
+from brochure.model import Publication
+from brochure.output import write_outputs
 
 # (text token, background token) as the stylesheets use them: base.css, paged.css, download.css, epub.css.
 TEXT_ON_BACKGROUND = {

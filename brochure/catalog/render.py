@@ -10,13 +10,15 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
-from .errors import Location, ResourceError
-from .resources import STYLES
+from brochure.assets import STYLES
+from brochure.errors import Location, ResourceError
+from brochure.render import templates
 
 __all__ = [
     "Edition",
@@ -234,34 +236,14 @@ def _fill(strings: dict[str, str], key: str, **values: object) -> str:
         ) from err
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("brochure", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["filesize"] = _filesize_filter
-    env.filters["pagecount"] = _pagecount_filter
-    env.filters["href"] = _href
-    env.filters["rfc3339"] = rfc3339
-    env.filters["language_name"] = language_name
-    env.filters["dir"] = text_direction
-    env.filters["image_type"] = image_type
-    return env
-
-
-_ENV: jinja2.Environment | None = None
-
-
+@cache
 def _env() -> jinja2.Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = _environment()
-    return _ENV
+    """The project's one Jinja environment (render.templates), overlaid with the catalog's filters, whitespace
+    control and a finaliser that drops characters XML cannot hold."""
+    env = templates.environment().overlay(finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(filesize=_filesize_filter, pagecount=_pagecount_filter, href=_href, rfc3339=rfc3339,
+                       language_name=language_name, dir=text_direction, image_type=image_type)
+    return env
 
 
 def _page_strings(strings: dict[str, str]) -> dict[str, str]:

@@ -8,11 +8,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from . import frontmatter, glyphs, markup
-from .config import check_print_spec, find_config, load_config, strings_for
-from .errors import Location, ResourceError, SourceError
-from .model import Image, Metadata, Publication, Publisher, Section
-from .resources import check_image, resolve_local
+from brochure.errors import Location, ResourceError, SourceError
+from brochure.model import Image, Metadata, Publication, Publisher, Section
+from brochure.sandbox import check_image, resolve_local
+from brochure.source import frontmatter, glyphs, markup
+from brochure.source.config import check_print_spec, find_config, load_config, strings_for
 
 # A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
 # Python-Markdown, quadratic in the number of blocks) would take many minutes: a hang, to the person waiting.

@@ -1,0 +1,397 @@
+"""Every workaround for an upstream library in one place: WeasyPrint 70.0, pyphen 0.18.1, cffi's library lookup.
+
+Each section below says what the upstream library does, which version this was written against, and what the
+workaround changes. When the library is upgraded, read its section first: the workaround may have become
+unnecessary or wrong. The sections:
+
+1. Library lookup (WeasyPrint 70.0 through cffi, CPython 3.11 `ctypes.util.find_library`).
+2. Hyphenation (pyphen 0.18.1): US patterns for `en`, and the parsed patterns cached.
+3. PDF writing (WeasyPrint 70.0): link annotation labels, PDF/X document id and conformance key, the alt
+   warning for decorative images.
+4. Structure tree (WeasyPrint 70.0 `pdf_tags=True`): decorative images as artifacts, /Lang on passages.
+
+pikepdf is loaded on first use (importlib's LazyLoader): a build with nothing to fix never pays for it.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import importlib
+import importlib.util
+import io
+import logging
+import marshal
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import pydyf
+import pyphen
+
+from brochure.cache import cache_folder, store
+
+if TYPE_CHECKING:
+    import pikepdf
+    import weasyprint
+
+    from brochure.checks import pdftags
+else:
+    def _lazy(name: str) -> ModuleType:
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.loader is not None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    pikepdf = _lazy("pikepdf")
+    pdftags = _lazy("brochure.checks.pdftags")  # the structure tree's one walker
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Library lookup
+"""Find the shared libraries WeasyPrint loads (Pango, HarfBuzz, …) with one `ldconfig -p` instead of twenty.
+
+Why: WeasyPrint tries several names per library (Windows, macOS and Linux spellings), and
+cffi answers each bare name with `ctypes.util.find_library`, which on Linux starts
+`ldconfig -p` and, for every name that is not found, `gcc` and `ld` as well: about twenty
+subprocesses and a third of a second before the first page is laid out. This module reads
+the linker cache once and answers those lookups from it, the way `find_library` would.
+If WeasyPrint still cannot load its libraries that way, the caller imports it again with
+the standard lookup, so the worst case is the usual start-up, never a failure.
+"""
+
+# The ABI tag ldconfig prints for this interpreter's libraries (as ctypes.util does on Linux).
+_ABI_TAGS = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+             "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}
+
+
+@cache
+def linker_cache() -> str:
+    """The output of `ldconfig -p` (empty when there is no ldconfig, i.e. not a glibc Linux)."""
+    ldconfig = shutil.which("ldconfig") or next((p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if os.access(p, os.X_OK)), None)
+    if not sys.platform.startswith("linux") or ldconfig is None:
+        return ""
+    try:
+        result = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=False, env={"LC_ALL": "C", "LANG": "C"})
+    except OSError:
+        return ""
+    return result.stdout
+
+
+def find_library(name: str) -> str | None:
+    """The soname `ctypes.util.find_library(name)` finds through the linker cache, or None."""
+    machine = f"{os.uname().machine}-{'64' if sys.maxsize > 2**32 else '32'}"
+    abi = _ABI_TAGS.get(machine, "libc6")
+    found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", linker_cache())
+    return found.group(1) if found else None
+
+
+@contextlib.contextmanager
+def cached_library_lookup() -> Iterator[bool]:
+    """Answer `find_library` from the linker cache inside the block; yields False when there is no cache."""
+    if not linker_cache():
+        yield False
+        return
+    standard = ctypes.util.find_library
+    ctypes.util.find_library = find_library
+    try:
+        yield True
+    finally:
+        ctypes.util.find_library = standard
+
+
+def import_with_cached_lookup(module: str) -> ModuleType:
+    """Import `module` with the cached lookup; if its libraries do not load that way, import it the standard way."""
+    with cached_library_lookup() as cached, contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return importlib.import_module(module)
+        except OSError:
+            if not cached:
+                raise
+            for name in [name for name in sys.modules if name == module or name.startswith(f"{module}.")]:
+                del sys.modules[name]
+    return importlib.import_module(module)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Hyphenation
+"""Hyphenation patterns parsed once and kept under .cache, so a PDF build does not re-read pyphen's dictionary.
+
+Why: WeasyPrint hyphenates through pyphen, which parses the language's whole `hyph_*.dic` file the first
+time a process meets the language (about 56 ms for English, 6% of a download PDF build). pyphen keeps the
+parsed patterns in its module-level `hdcache`, keyed by the dictionary's path; `warm(lang)` fills that
+entry from a marshal copy of the patterns (read in about 5 ms; a JSON copy took 20 ms to read and rebuild)
+or, the first time, parses the dictionary and writes the copy. The copy keeps each pattern's values as
+bytes, which pyphen reads exactly as it reads its own tuples of small ints (it only takes len() and iterates).
+Like Jinja's bytecode cache beside it, the copy is the project's own file under .cache/. Dictionaries with
+nonstandard hyphenation (pattern alternatives, which pyphen keeps as int subclasses carrying data) are left to
+pyphen, as is anything this does not expect.
+"""
+
+
+
+# pyphen 0.18.1 maps the bare language `en` to the British patterns (hyph_en_GB: "corticost-eroid", "scient-ists");
+# US federal health texts are US English, so `en` takes the US patterns and only `en-GB` the British ones.
+if "en_US" in pyphen.LANGUAGES:
+    pyphen.LANGUAGES["en"] = pyphen.LANGUAGES["en_US"]
+
+
+def warm_hyphenation(lang: str) -> bool:
+    """Put the patterns for `lang` into pyphen's cache; True when they came from (or went into) our copy."""
+    language = pyphen.language_fallback(lang.replace("-", "_"))
+    if language is None or not isinstance(getattr(pyphen, "hdcache", None), dict):
+        return False
+    path = Path(pyphen.LANGUAGES[language])
+    if path in pyphen.hdcache:
+        return True
+    stat = path.stat()
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}m{marshal.version}"
+    copy = cache_folder("hyphenation") / f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-{pyphen.__version__}-{python}.marshal"
+    if copy.is_file():
+        try:
+            pyphen.hdcache[path] = _from_marshal(copy.read_bytes())
+            return True
+        except (OSError, ValueError, TypeError, EOFError) as err:  # unreadable or not ours: parse again
+            log.info("hyphenation cache %s ignored: %s", copy, err)
+    parsed = pyphen.HyphDict(path)
+    pyphen.hdcache[path] = parsed
+    if any(type(value) is not int for _, values in parsed.patterns.values() for value in values):
+        return False  # nonstandard hyphenation: pyphen's own objects, not plain numbers
+    store(copy, marshal.dumps({key: (start, bytes(values)) for key, (start, values) in parsed.patterns.items()}))
+    return True
+
+
+def _from_marshal(data: bytes) -> pyphen.HyphDict:
+    """A HyphDict rebuilt from its patterns, as pyphen's own constructor leaves it after parsing."""
+    patterns = marshal.loads(data)  # noqa: S302 - our own cache file, written above
+    if not (isinstance(patterns, dict) and patterns and all(_is_pattern(key, value) for key, value in list(patterns.items())[:50])):
+        raise TypeError("not a pattern table")  # and the dictionary is parsed again
+    hyph = pyphen.HyphDict.__new__(pyphen.HyphDict)
+    hyph.patterns = patterns
+    hyph.cache = {}
+    hyph.maxlen = max(map(len, patterns))
+    return hyph
+
+
+def _is_pattern(key: object, value: object) -> bool:
+    return isinstance(key, str) and isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int) and isinstance(value[1], bytes)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. PDF writing
+"""WeasyPrint 70.0 writes three things a tagged, reproducible PDF cannot keep; these are its write_pdf finishers
+and a log filter, applied by editions/pdf.py:
+
+- a link annotation's /Contents is the URL or anchor id, which a screen reader announces instead of the link's words;
+- a PDF/X file gets a random xmpMM:DocumentID (the same source would give other bytes) and, for PDF/X-1a, the
+  2001 revision's GTS_PDFXConformance key beside the 2003 identification;
+- an image the source marks decorative (alt="", an artifact) still logs "has no required alt description".
+"""
+
+def label_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """A write_pdf finisher: each link annotation's /Contents (what a screen reader announces) becomes the text of its
+    HTML link, not the URL or anchor id WeasyPrint puts there; CSS-generated leaders and page numbers are left out."""
+    for page in document.pages:
+        for _, _, _, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            text = " ".join("".join(box.element.itertext()).split()) if box.element is not None else ""
+            if annotation is not None and text:
+                annotation["Contents"] = pydyf.String(text)
+
+
+class DecorativeAltFilter(logging.Filter):
+    """Drops WeasyPrint's "has no required alt description" for images marked decorative: they are artifacts."""
+
+    def __init__(self, sources: set[str]):
+        super().__init__()
+        self.sources = sources
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        alt_error = str(record.msg).startswith('Image "%s" has no required alt')
+        return not (alt_error and isinstance(record.args, tuple) and record.args[:1] and record.args[0] in self.sources)
+
+
+_XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# PDF/X-1a:2003 (ISO 15930-4) is identified by GTS_PDFXVersion alone; WeasyPrint also writes the 2001 key
+_XMP_CONFORMANCE = re.compile(rb"<pdfx:GTS_PDFXConformance>[^<]*</pdfx:GTS_PDFXConformance>")
+
+
+def pdfx_finisher(seed: str):  # type: ignore[no-untyped-def]
+    """A write_pdf finisher: WeasyPrint's random PDF/X xmpMM:DocumentID becomes uuid5(seed), and the
+    PDF/X-1a:2001 GTS_PDFXConformance key goes (WeasyPrint's X-1a is the 2003 revision)."""
+    document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}".encode()
+
+    def finisher(document, pdf: pydyf.PDF) -> None:  # type: ignore[no-untyped-def]
+        pdf.info.pop("GTS_PDFXConformance", None)
+        for obj in pdf.objects:
+            if isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
+                obj.stream = [_XMP_CONFORMANCE.sub(b"", _XMP_DOCUMENT_ID.sub(document_id, part)) for part in obj.stream]
+
+    return finisher
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. Structure tree
+"""Fixes to the structure tree WeasyPrint 70 writes, applied with pikepdf to the finished download PDF.
+
+WeasyPrint tags every <img> as a Figure (a decorative image becomes a Figure without /Alt, which PDF/UA
+forbids) and puts no /Lang on passages in another language. `fix_structure(pdf, layout)` makes decorative
+images Artifacts and gives the struct elements of other-language passages their /Lang. (Link annotations get
+their link's own text as /Contents while WeasyPrint writes them: section 3.)
+`Layout` holds what only the laid-out document knows, as plain data: `layout_facts(document)` takes it from
+a WeasyPrint Document (duck-typed: this module does not import WeasyPrint).
+"""
+
+BBOX_TOLERANCE = 0.01  # WeasyPrint writes the Figure's BBox with a few decimals
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the laid-out document knows and the PDF does not say."""
+
+    decorative: tuple[tuple[int, tuple[float, float, float, float]], ...]  # (page index, image content box)
+    passages: tuple[tuple[str, str], ...]  # (lang, text) of each box in another language, in layout order
+
+
+def layout_facts(document: Any, lang: str) -> Layout:
+    """Decorative images (alt="" role="presentation") and the text of each box in a language other than lang."""
+    decorative: list[tuple[int, tuple[float, float, float, float]]] = []
+    passages: list[tuple[str, str]] = []
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and box.element_tag == "img" and element.get("role") == "presentation" and not element.get("alt"):
+                x, y = box.content_box_x(), box.content_box_y()
+                decorative.append((number, (x, y, x + box.width, y + box.height)))
+        _passages(page._page_box, lang, passages)
+    return Layout(tuple(decorative), tuple(passages))
+
+
+def _passages(box: Any, lang: str, found: list[tuple[str, str]]) -> None:
+    """(lang, text) of the outermost boxes in another language, in layout order: each one becomes a struct element
+    (a paragraph broken over two pages, or a span over two lines, is two boxes and two elements)."""
+    element = getattr(box, "element", None)
+    if element is not None and element.get("lang") not in (None, lang):
+        found.append((element.get("lang"), "".join(kid.text for kid in box.descendants() if isinstance(getattr(kid, "text", None), str))))
+        return
+    for child in getattr(box, "children", ()):
+        _passages(child, lang, found)
+
+
+def fix_structure(pdf: bytes, layout: Layout) -> bytes:
+    """The PDF with decorative figures as artifacts and /Lang on passages in another language."""
+    texts = pdftags.marked_text(io.BytesIO(pdf)) if layout.passages else {}  # slow (pypdf decodes every page): only when needed
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        tree = _Tree(document, texts)
+        for figure in [f for f in tree.of_kind("/Figure") if tree.is_decorative(f, layout.decorative)]:
+            tree.make_artifact(figure)
+        tree.set_languages(layout.passages)
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+class _Tree:
+    """A structure tree with its page numbers and the text of each marked-content sequence."""
+
+    def __init__(self, document: pikepdf.Pdf, texts: dict[tuple[int | None, int], str]):
+        self.document, self.texts = document, texts
+        self.root: Any = document.Root.StructTreeRoot
+        self.pages = {page.objgen: number for number, page in enumerate(document.pages)}
+
+    def walk(self, node: Any = None) -> Iterator[Any]:
+        """Every structure element under node (the whole tree by default), in reading order."""
+        for kid in pdftags.struct_kids(self.root if node is None else node):
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                yield kid
+                yield from self.walk(kid)
+
+    def of_kind(self, kind: str) -> list[Any]:
+        return [element for element in self.walk() if element.get("/S") == kind]
+
+    def page(self, node: Any) -> int | None:
+        return self.pages.get(node.Pg.objgen) if "/Pg" in node else None
+
+    def content(self, element: Any) -> list[tuple[int | None, int]]:
+        """(page index, MCID) of the element's own marked content."""
+        keys = []
+        for kid in pdftags.struct_kids(element):
+            if not isinstance(kid, pikepdf.Dictionary):
+                keys.append((self.page(element), int(kid)))
+            elif kid.get("/Type") == "/MCR":
+                keys.append((self.page(kid) if "/Pg" in kid else self.page(element), int(kid.MCID)))
+        return keys
+
+    def text(self, element: Any) -> str:
+        """The element's text with its descendants'."""
+        own = "".join(self.texts.get(key, "") for key in self.content(element))
+        nested = (self.text(kid) for kid in pdftags.struct_kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid)
+        return own + "".join(nested)
+
+    # ------------------------------------------------------------ decorative images
+
+    def is_decorative(self, figure: Any, decorative: tuple[tuple[int, tuple[float, ...]], ...]) -> bool:
+        """A Figure without /Alt at the place of an image the layout calls decorative."""
+        bbox = figure.get("/A", {}).get("/BBox") if isinstance(figure.get("/A"), pikepdf.Dictionary) else None
+        if "/Alt" in figure or bbox is None:
+            return False
+        box = [float(v) for v in bbox]
+        return any(page == self.page(figure) and all(abs(a - b) < BBOX_TOLERANCE for a, b in zip(box, place, strict=True))
+                   for page, place in decorative)
+
+    def make_artifact(self, figure: Any) -> None:
+        """Mark the figure's content as an Artifact and take the figure out of the tree and the ParentTree."""
+        parent_tree = pikepdf.NumberTree(self.root.ParentTree)
+        for page_index, mcid in self.content(figure):
+            if page_index is None:
+                continue
+            page = self.document.pages[page_index]
+            instructions = pikepdf.parse_content_stream(page)
+            for number, instruction in enumerate(instructions):
+                operands = instruction.operands
+                if str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and operands[1].get("/MCID") == mcid:
+                    instructions[number] = pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact], pikepdf.Operator("BMC"))
+            page.Contents = self.document.make_stream(pikepdf.unparse_content_stream(instructions))
+            parent_tree[int(page.StructParents)][mcid] = None
+        _remove(figure)
+
+    # ------------------------------------------------------------ passages in another language
+
+    def set_languages(self, passages: tuple[tuple[str, str], ...]) -> None:
+        """Give /Lang to the outermost element holding each passage's text, searching on in reading order."""
+        elements = list(self.walk())
+        position = 0
+        for lang, text in passages:
+            wanted = pdftags.squeeze(text)
+            if not wanted:
+                continue
+            found = next((n for n in range(position, len(elements)) if pdftags.squeeze(self.text(elements[n])) == wanted), None)
+            if found is None:
+                log.warning("download PDF: no structure element holds the passage in %s %r; it has no /Lang", lang, text[:60])
+                continue
+            elements[found].Lang = pikepdf.String(lang)
+            position = found + 1
+
+
+def _remove(element: Any) -> None:
+    """Take an element out of its parent's /K, and the parent too if that leaves it empty."""
+    parent = element.P
+    kids = [kid for kid in pdftags.struct_kids(parent) if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen == element.objgen)]
+    parent.K = pikepdf.Array(kids)
+    if not kids and parent.get("/S") not in (None, "/Document"):
+        _remove(parent)
