@@ -73,8 +73,8 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
 
     report = preflight(print_pdf, saddle_stitch=True)
     if not report.passed:
-        _blame_svg(pub, report.failures)
-        raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.failures)}")
+        _blame_svg(pub, report.messages("error"))
+        raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.messages('error'))}")
     ticket = press.job_ticket(
         print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
         pdfx_version=PDFX[pub.print_spec.pdfx], trim_in=TRIMS_IN[pub.print_spec.trim],

@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from brochure import __version__
 from brochure.errors import BrochureError
 
 FORMAT_CHOICES = ("pdf", "epub", "print")
@@ -18,9 +19,24 @@ class _Formatter(logging.Formatter):
         return f"{record.levelname.lower()}: {record.getMessage()}"
 
 
-def _setup_logging(quiet: bool, verbose: bool) -> None:
+class _Strict(logging.Filter):
+    """--strict: a warning of the builder's own stops the build as an error, before anything is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and record.name.startswith("brochure"):
+            raise StrictError(f"{record.getMessage()} (--strict makes warnings errors)")
+        return True
+
+
+class StrictError(BrochureError):
+    """A warning under --strict."""
+
+
+def _setup_logging(quiet: bool, verbose: bool, strict: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
+    if strict:
+        handler.addFilter(_Strict())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING)
@@ -38,6 +54,27 @@ def _formats(value: str) -> tuple[str, ...]:
     return names
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of parallel builds (a whole number, 1 or more)")
+    return jobs
+
+
+EXAMPLES = """examples:
+  brochure build publications/pml/pml.md             download PDF and EPUB into dist/pml/
+  brochure build publications/pml/pml.md --format print   the print PDF, booklet and job ticket
+  brochure build publications                        every publication under the folder, and the catalog, into dist/
+  brochure build publications/pml/pml.md --check     every validator; any finding fails and nothing is written
+  brochure watch publications/pml/pml.md             rebuild on each change, preview on http://127.0.0.1:8000
+  brochure new lyme-disease --title "Lyme Disease"   start a publication in publications/lyme-disease/
+  brochure init --name "Example County Health"       write a brochure.yaml here, every key explained
+"""
+
+
 class _SubcommandParser(argparse.ArgumentParser):
     """A sub-command's parser: it takes -q and -v too (`brochure build SOURCE -q`), as pip and pytest do; left out,
     they keep the value given before the sub-command."""
@@ -46,19 +83,31 @@ class _SubcommandParser(argparse.ArgumentParser):
         super().__init__(**kwargs)
         self.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
         self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print more, WeasyPrint's warnings too")
+        _shared_options(self, argparse.SUPPRESS)
+
+
+def _shared_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """Options that mean the same before and after the sub-command."""
+    parser.add_argument("--strict", action="store_true", default=default if default is argparse.SUPPRESS else False,
+                        help="treat warnings as errors: the first one stops the build (exit 2), nothing is written")
+    parser.add_argument("--cache-dir", type=Path, default=default if default is argparse.SUPPRESS else None,
+                        help="keep caches here (default: BROCHURE_CACHE_DIR, else the user's cache folder)")
 
 
 def parser() -> argparse.ArgumentParser:
     """The `brochure` command and its subcommands."""
-    top = argparse.ArgumentParser(prog="brochure", description="Build printable publications from Markdown.")
+    top = argparse.ArgumentParser(prog="brochure", description="Build printable publications from Markdown.",
+                                  epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     top.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     top.add_argument("-v", "--verbose", action="store_true", help="print more, WeasyPrint's warnings too")
+    _shared_options(top, None)
     sub = top.add_subparsers(dest="command", required=True, parser_class=_SubcommandParser)
     build = sub.add_parser("build", help="build the editions of a publication")
     build.add_argument("source", type=Path, help="a publication's Markdown file, or a folder of publications (publications/<id>/<id>.md)")
     build.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM for a file, dist for a folder)")
     build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (default: pdf,epub for a file, all for a folder)")
-    build.add_argument("-j", "--jobs", type=int, default=None, help="parallel builds for a folder (default: all cores)")
+    build.add_argument("-j", "--jobs", type=_jobs, default=None, help="parallel builds for a folder (default: all cores)")
     build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
     build.add_argument("--check", action="store_true", help="run every validator (EPUBCheck, Nu, Ace, PDF tags, veraPDF PDF/UA-1, contrast); any finding fails and nothing is written")
     plain = sub.add_parser("check", help="plain-language report of a source: sentences, words, Flesch–Kincaid grade per section")
@@ -73,7 +122,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _authoring_parsers(sub) -> None:  # type: ignore[no-untyped-def]
-    """`brochure new` and `brochure watch`."""
+    """`brochure new`, `brochure init` and `brochure watch`."""
+    init = sub.add_parser("init", help="write a brochure.yaml (publisher, brand, print settings) with every key explained")
+    init.add_argument("folder", type=Path, nargs="?", default=Path("."), help="where to write it (default: the current folder)")
+    init.add_argument("--name", required=True, help="the publisher's name, as the cover and the metadata show it")
     new = sub.add_parser("new", help="start a new publication folder with front matter and a starter text")
     new.add_argument("slug", help="the publication's id: lower-case letters, digits and hyphens (e.g. lyme-disease)")
     new.add_argument("--title", required=True, help="the publication's title")
@@ -89,7 +141,11 @@ def _authoring_parsers(sub) -> None:  # type: ignore[no-untyped-def]
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input)."""
     args = parser().parse_args(argv)
-    _setup_logging(args.quiet, args.verbose)
+    _setup_logging(args.quiet, args.verbose, args.strict)
+    if args.cache_dir is not None:
+        from brochure import cache
+
+        cache.use(args.cache_dir)
     try:
         return _run(args)
     except BrochureError as err:
@@ -113,7 +169,7 @@ def _run(args: argparse.Namespace) -> int:
         return preflight_main([args.pdf, "--min-ppi", str(args.min_ppi)] + (["--flat"] if args.flat else []))
     if args.command == "check":
         return _plain_language(args)
-    if args.command in ("new", "watch"):
+    if args.command in ("new", "init", "watch"):
         return _run_authoring(args)
     if args.command == "build" and args.source.is_dir() and args.source.suffix != ".md":
         if args.check:
@@ -165,6 +221,13 @@ def _run_authoring(args: argparse.Namespace) -> int:
         from brochure.authoring.scaffold import new_publication
 
         path = new_publication(args.slug, args.title, args.lang, args.dir)
+        if not args.quiet:
+            print(path)
+        return 0
+    if args.command == "init":
+        from brochure.authoring.scaffold import new_config
+
+        path = new_config(args.folder, args.name)
         if not args.quiet:
             print(path)
         return 0

@@ -38,6 +38,7 @@ import pydyf
 import pyphen
 
 from brochure.cache import cache_folder, store
+from brochure.errors import warn
 
 if TYPE_CHECKING:
     import pikepdf
@@ -382,7 +383,7 @@ class _Tree:
                 continue
             found = next((n for n in range(position, len(elements)) if pdftags.squeeze(self.text(elements[n])) == wanted), None)
             if found is None:
-                log.warning("download PDF: no structure element holds the passage in %s %r; it has no /Lang", lang, text[:60])
+                warn(log, f"no structure element holds the passage in {lang} {text[:60]!r}; it has no /Lang", "download PDF")
                 continue
             elements[found].Lang = pikepdf.String(lang)
             position = found + 1

@@ -46,9 +46,10 @@ def png(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def pub(tmp_path: Path) -> Path:
-    """An empty publication folder, with a secret file and a valid image just outside it."""
+    """An empty publication folder, with a secret file and a valid image just outside it, under a brochure.yaml."""
     (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
     (tmp_path / "outside.png").write_bytes(png(8, 8))
+    (tmp_path / "brochure.yaml").write_text("publisher:\n  name: Example County Department of Public Health\n", encoding="utf-8")
     folder = tmp_path / "pub"
     folder.mkdir()
     return folder

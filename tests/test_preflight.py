@@ -10,7 +10,7 @@ from pikepdf import Name
 from PIL import Image
 
 from brochure.checks import preflight as pf
-from brochure.errors import BrochureError
+from brochure.errors import BrochureError, Finding
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def _rgb_group(pdf: pikepdf.Pdf) -> None:
 def test_good_sample_passes(samples):
     report = pf.preflight(samples["good"])
     assert report.passed, report.format()
-    assert report.failures == () and report.warnings == ()
+    assert report.messages("error") == () and report.messages("warning") == ()
     text = report.format()
     assert "PASS fonts embedded" in text
     assert "PASS PDF/X identification (PDF/X-4)" in text
@@ -76,7 +76,7 @@ def test_good_sample_image_is_measured(samples):
 def test_weasyprint_rgb_crop_marks_fail(samples):
     report = pf.preflight(samples["raw"])
     assert not report.passed
-    assert "pages 1-8: RGB colour operator RG" in report.failures
+    assert "pages 1-8: RGB colour operator RG" in report.messages("error")
 
 
 @pytest.mark.parametrize("name, change, reason", [
@@ -98,7 +98,7 @@ def test_weasyprint_rgb_crop_marks_fail(samples):
 def test_broken_pdf_fails_with_its_reason(samples, name, change, reason):
     report = pf.preflight(_broken(samples, name, change))
     assert not report.passed
-    assert [failure for failure in report.failures if reason in failure], report.format()
+    assert [failure for failure in report.messages("error") if reason in failure], report.format()
     assert "FAIL " in report.format()
 
 
@@ -107,7 +107,7 @@ def test_icc_rgb_image_fails(samples):
         profile = pikepdf.Stream(pdf, b"not read", N=3)
         _replace_image(pdf, Image.new("RGB", (700, 700)), pikepdf.Array([Name.ICCBased, profile]))
     report = pf.preflight(_broken(samples, "iccrgb", change))
-    assert "page 2: RGB image" in report.failures[0] and "ICCBased RGB" in report.failures[0]
+    assert "page 2: RGB image" in report.messages("error")[0] and "ICCBased RGB" in report.messages("error")[0]
 
 
 def test_low_resolution_image_is_a_warning_only(samples):
@@ -116,7 +116,7 @@ def test_low_resolution_image_is_a_warning_only(samples):
     report = pf.preflight(path)
     assert report.passed, report.format()
     assert any("page 2: image" in warning and "50 ppi at placed size (min 300)" in warning
-               for warning in report.warnings), report.warnings
+               for warning in report.messages("warning")), report.messages("warning")
     assert "WARN page 2: image" in report.format()
 
 
@@ -175,7 +175,8 @@ def test_main_on_missing_file_exits_2(tmp_path, capsys):
 
 
 def test_report_format_and_passed():
-    report = pf.Report(failures=("page 3: no TrimBox",), warnings=("w",), passes=("fonts embedded",))
+    findings = (Finding("preflight", "error", "page 3: no TrimBox"), Finding("preflight", "warning", "w"))
+    report = pf.Report(findings=findings, passes=("fonts embedded",))
     assert not report.passed
     assert report.format().splitlines() == [
         "PASS fonts embedded", "FAIL page 3: no TrimBox", "WARN w",
@@ -199,10 +200,10 @@ def test_standard_font_and_inline_rgb_image_in_a_form(tmp_path):
     path = tmp_path / "synthetic.pdf"
     pdf.save(path)
     report = pf.preflight(path, saddle_stitch=False)
-    assert "page 1: font Helvetica (Type1) not embedded" in report.failures
-    assert "page 1: RGB inline image" in report.failures
-    assert "page 1: image inline image is 4 ppi at placed size (min 300)" in report.warnings
-    assert "page 1: no TrimBox" in report.failures
+    assert "page 1: font Helvetica (Type1) not embedded" in report.messages("error")
+    assert "page 1: RGB inline image" in report.messages("error")
+    assert "page 1: image inline image is 4 ppi at placed size (min 300)" in report.messages("warning")
+    assert "page 1: no TrimBox" in report.messages("error")
 
 
 def _annotate(pdf: pikepdf.Pdf, subtype: Name, rect: list[float]) -> None:
@@ -216,8 +217,8 @@ def test_javascript_and_a_link_inside_the_trim_fail_in_pdfx(samples):
         pdf.Root.OpenAction = pikepdf.Dictionary(S=Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
         _annotate(pdf, Name.Link, [10, 10, 50, 50])
     report = pf.preflight(_broken(samples, "interactive", change))
-    assert "JavaScript /OpenAction" in report.failures
-    assert "page 1: Link annotation inside the bleed (PDF/X allows none there)" in report.failures
+    assert "JavaScript /OpenAction" in report.messages("error")
+    assert "page 1: Link annotation inside the bleed (PDF/X allows none there)" in report.messages("error")
 
 
 def test_link_outside_the_bleed_only_warns_and_printer_marks_pass(samples):
@@ -228,9 +229,9 @@ def test_link_outside_the_bleed_only_warns_and_printer_marks_pass(samples):
         _annotate(pdf, Name.Link, [-38, -38, -20, -20])
     report = pf.preflight(_broken(samples, "slug-link", outside))
     assert report.passed, report.format()
-    assert report.warnings == ("page 1: Link annotation (a print PDF needs none)",)
+    assert report.messages("warning") == ("page 1: Link annotation (a print PDF needs none)",)
     marks = pf.preflight(_broken(samples, "printer-mark", lambda pdf: _annotate(pdf, Name.PrinterMark, [10, 10, 50, 50])))
-    assert marks.passed and not marks.warnings, marks.format()
+    assert marks.passed and not marks.messages("warning"), marks.format()
 
 
 def test_a_link_in_a_plain_pdf_only_warns(samples):
@@ -239,7 +240,7 @@ def test_a_link_in_a_plain_pdf_only_warns(samples):
         del pdf.Root["/OutputIntents"]
         _annotate(pdf, Name.Link, [10, 10, 50, 50])
     report = pf.preflight(_broken(samples, "plain-link", change))
-    assert "page 1: Link annotation (a print PDF needs none)" in report.warnings
+    assert "page 1: Link annotation (a print PDF needs none)" in report.messages("warning")
 
 
 def test_preflight_reads_bytes_as_well_as_files(samples):
@@ -314,10 +315,10 @@ def test_x1a_sample_passes(x1a):
 def test_broken_x1a_fails_with_its_reason(x1a, name, change, version, reason):
     report = pf.preflight(_x1a_broken(x1a, name, change, version))
     assert not report.passed
-    assert [failure for failure in report.failures if reason in failure], report.format()
+    assert [failure for failure in report.messages("error") if reason in failure], report.format()
 
 
 def test_x1a_2001_needs_pdf_13_and_its_conformance_key(x1a):
     report = pf.preflight(_x1a_broken(x1a, "2001", _identified_in_info("PDF/X-1:2001")))
-    assert "PDF/X-1:2001 needs PDF 1.3 or earlier, the file is PDF 1.4" in report.failures
-    assert "Info /GTS_PDFXConformance is not 'PDF/X-1a:2001'" in report.failures
+    assert "PDF/X-1:2001 needs PDF 1.3 or earlier, the file is PDF 1.4" in report.messages("error")
+    assert "Info /GTS_PDFXConformance is not 'PDF/X-1a:2001'" in report.messages("error")

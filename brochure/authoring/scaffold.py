@@ -1,4 +1,5 @@
-"""new_publication(...): a fresh publication folder with valid front matter and a starter body, from a template."""
+"""Starting points: a fresh publication folder with valid front matter and a starter body (new_publication), and a
+brochure.yaml with every key of the configuration explained (new_config)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,3 +36,16 @@ def _template():  # type: ignore[no-untyped-def]
     env = environment().overlay(autoescape=False)
     env.filters["yaml_text"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env.get_template(TEMPLATE)
+
+
+def new_config(folder: Path, name: str) -> Path:
+    """Write folder/brochure.yaml (every key, explained, with the agency's name) and return its path; never overwrite one."""
+    from brochure.source.config import CONFIG_NAME, starter_config
+
+    name = " ".join(name.split())
+    if not name:
+        raise BrochureError("the publisher's name must not be empty (--name)")
+    target = folder / CONFIG_NAME
+    if target.exists():
+        raise BrochureError(f"{target}: already exists; edit it, or remove it first")
+    return write_outputs(folder, {CONFIG_NAME: starter_config(name).encode("utf-8")})[0]

@@ -5,7 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from brochure.catalog.render import Catalog, Edition, Entry, render_catalog_page, render_opds_feed
-from brochure.source.config import find_config, load_config, strings_for
+from brochure.source.config import Config, find_config, load_config, strings_for
 
 MEDIA_TYPES = {"pdf": "application/pdf", "print": "application/pdf", "booklet": "application/pdf", "epub": "application/epub+zip"}
 
@@ -32,7 +32,8 @@ def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]
 def catalog_files(records: list[dict]) -> dict[str, bytes]:
     """index.html and catalog.xml for the given records (sorted, dated from the newest publication)."""
     entries = tuple(_entry(r) for r in sorted(records, key=lambda r: (r["title"], r["id"])))
-    config = load_config(find_config(Path(records[0]["source"]).parent)) if records else load_config(None)
+    found = find_config(Path(records[0]["source"]).parent) if records else None
+    config = load_config(found) if found else Config()  # each publication's build warned of a missing one
     dated = [e.updated for e in entries if e.dated]  # a date no writer gave is never shown as the catalog's
     updated = max(dated or [e.updated for e in entries], default=dt.date(2000, 1, 1))
     publisher = config.publisher.name or "Publications"

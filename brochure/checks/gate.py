@@ -22,9 +22,8 @@ import tinycss2
 from brochure.assets import STYLES
 from brochure.build import Built, build
 from brochure.checks import pdftags, readability, validate
-from brochure.checks.validate import Finding
 from brochure.editions import epub
-from brochure.errors import ValidationError
+from brochure.errors import Finding, ValidationError
 from brochure.model import Publication
 from brochure.output import write_outputs
 

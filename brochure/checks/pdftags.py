@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import pikepdf
 
-from brochure.checks.validate import Finding
+from brochure.errors import Finding
 
 TOOL = "pdf-tags"
 _SPACE = re.compile(r"[\s\u00ad\u2010]+")  # spaces, soft hyphens and the hyphenate-character at line ends

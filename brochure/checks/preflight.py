@@ -13,7 +13,7 @@ import pikepdf
 from pikepdf import Name
 
 from brochure.editions.pdfx import device_space, transparency
-from brochure.errors import BrochureError, Location
+from brochure.errors import BrochureError, Finding, Location
 
 FONT_FILES = (Name.FontFile, Name.FontFile2, Name.FontFile3)
 PDFX_NAMESPACES = ("http://www.npes.org/pdfx/ns/id/", "http://ns.adobe.com/pdfx/1.3/")
@@ -27,11 +27,22 @@ X1A_PDF_VERSIONS = {"PDF/X-1:2001": "1.3", "PDF/X-1a:2001": "1.3", "PDF/X-1a:200
 
 @dataclass(frozen=True)
 class Report:
-    """Outcome of a preflight: failures stop the print job, warnings only inform."""
+    """Outcome of a preflight: its findings (errors stop the print job, warnings only inform) and the checks passed."""
 
-    failures: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
     passes: tuple[str, ...] = ()
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    def messages(self, severity: str) -> tuple[str, ...]:
+        """What the findings of one severity say ("page 2: RGB image …")."""
+        return tuple(f.message for f in self.findings if f.severity == severity)
 
     @property
     def passed(self) -> bool:
@@ -41,8 +52,8 @@ class Report:
     def format(self) -> str:
         """A short human report, one line per check or finding."""
         lines = [f"PASS {item}" for item in self.passes]
-        lines += [f"FAIL {item}" for item in self.failures]
-        lines += [f"WARN {item}" for item in self.warnings]
+        lines += [f"FAIL {item}" for item in self.messages("error")]
+        lines += [f"WARN {item}" for item in self.messages("warning")]
         verdict = "passed" if self.passed else "failed"
         lines.append(f"preflight {verdict}: {len(self.failures)} failure(s), {len(self.warnings)} warning(s)")
         return "\n".join(lines)
@@ -132,8 +143,8 @@ def _open(pdf: Path | str | bytes) -> pikepdf.Pdf:
 def _report(checks: list[_Check]) -> Report:
     """Merge check outcomes into a Report."""
     return Report(
-        failures=tuple(item for check in checks for item in check.failures),
-        warnings=tuple(item for check in checks for item in check.warnings),
+        findings=tuple(Finding("preflight", "error", item) for check in checks for item in check.failures)
+        + tuple(Finding("preflight", "warning", item) for check in checks for item in check.warnings),
         passes=tuple(check.name for check in checks if not check.failures and not check.warnings),
     )
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from brochure import cache
-from brochure.errors import BrochureError, ValidationError
+from brochure.errors import BrochureError, Finding, ValidationError
 
 # The validators are set up in a checkout of the project (make setup): Ace under node_modules/, the two small Java
 # programs under tools/java/ (compiled or run from source here). An installed wheel carries none of them.
@@ -47,20 +47,6 @@ NU_HTML_EPUB = (
     re.compile(r"Attribute “xmlns:epub” not allowed here\."),
     re.compile(r"Attribute with the local name “xmlns:epub” is not serializable as XML 1\.0\."),
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One problem a validator reported, with the tool's own rule id or file position in it."""
-
-    tool: str
-    severity: str
-    message: str
-    location: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
-        return f"{self.tool} {self.severity}: {where}{self.message}"
 
 
 class ToolError(BrochureError):
@@ -285,7 +271,7 @@ def nu_html_epub(epub: Path) -> list[Finding]:
         if not files:
             raise ToolError(f"nu: {epub} has no XHTML content document in its manifest")
         findings = nu_html(files, base=Path(tmp))
-    return [dataclasses.replace(f, location=f.location.replace(_FORCED_XML, "")) for f in findings]
+    return [dataclasses.replace(f, location=str(f.location).replace(_FORCED_XML, "")) for f in findings]
 
 
 _FORCED_XML = ".forced.xhtml"  # vnu picks its XML parser by the .xhtml extension

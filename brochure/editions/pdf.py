@@ -16,7 +16,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from brochure.assets import ASSET_ROOTS, STYLES
-from brochure.errors import Location, ResourceError
+from brochure.errors import Location, ResourceError, warn
 from brochure.model import Publication
 from brochure.render.html import DOWNLOAD_STYLES, PRINT_STYLES, render_html
 from brochure.sandbox import allowed_file, check_image, is_inside
@@ -136,8 +136,8 @@ def _warn_low_resolution(document: weasyprint.Document, pub: Publication) -> Non
             if src in lines and ppi < MIN_PRINT_PPI and ppi < worst.get(src, (MIN_PRINT_PPI, 0))[0]:
                 worst[src] = (ppi, inches)
     for src, (ppi, inches) in sorted(worst.items(), key=lambda item: lines[item[0]]):
-        log.warning("%s: image '%s' prints at %.0f ppi (%.1f in wide in the print edition; %d ppi or more looks sharp): "
-                    "supply a larger image", Location(pub.source, lines[src]), src, ppi, inches, MIN_PRINT_PPI)
+        warn(log, f"image '{src}' prints at {ppi:.0f} ppi ({inches:.1f} in wide in the print edition; {MIN_PRINT_PPI} ppi "
+                  "or more looks sharp): supply a larger image", Location(pub.source, lines[src]))
 
 
 def page_starts(document: weasyprint.Document) -> tuple[str | None, ...]:

@@ -1,6 +1,16 @@
-"""The project's configuration (brochure.yaml) and the template's words in each language."""
+"""The project's configuration (brochure.yaml), validated against one declared schema, and the template's words.
+
+brochure.yaml is read the way front matter is (no aliases, no deep nesting): every key is looked up in SCHEMA,
+an unknown key warns with the nearest known one, and a value of the wrong kind is an error at its own line
+(`brochure.yaml:7: brand.colour_rgb must be a colour like #20558a`). Without any brochure.yaml the build warns
+once and uses a neutral publisher block, so the editions are still valid; `brochure init` writes a starter file.
+"""
 from __future__ import annotations
 
+import difflib
+import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -9,8 +19,11 @@ from typing import Any
 import yaml
 
 from brochure.assets import STRINGS
-from brochure.errors import Location, SourceError
+from brochure.errors import Location, SourceError, warn
 from brochure.model import Brand, PrintSpec, Publisher
+from brochure.source.frontmatter import NoAliasLoader
+
+log = logging.getLogger(__name__)
 
 CONFIG_NAME = "brochure.yaml"
 TRIMS_IN = {"half-letter": (5.5, 8.5), "letter": (8.5, 11.0)}
@@ -18,7 +31,81 @@ TRIMS_IN = {"half-letter": (5.5, 8.5), "letter": (8.5, 11.0)}
 BOOKLET_SHEETS_IN = {"half-letter": (11.0, 8.5), "letter": (17.0, 11.0)}
 PROFILES = {"offset": ("crop", "registration"), "pod": ()}  # printer profile → printer's marks outside the bleed
 PDFX = {"pdf/x-4": "PDF/X-4", "pdf/x-1a": "PDF/X-1a:2003"}  # WeasyPrint variant → the GTS_PDFXVersion it writes
+MAX_TEXT = 2000  # characters in one value: a name or an address line, never a document
 
+
+# ------------------------------------------------------------------------------------------------ the schema
+
+Check = Callable[[Any], str | None]  # a value → None when it is good, else what it must be
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return "text"
+    return None if len(str(value)) <= MAX_TEXT else f"text of at most {MAX_TEXT} characters"
+
+
+def _lines(value: Any) -> str | None:
+    if not isinstance(value, list) or any(_text(item) for item in value):
+        return "a list of text lines"
+    return None
+
+
+def _web_address(value: Any) -> str | None:
+    if _text(value) or not re.fullmatch(r"https?://[^\s<>\"'`\\]+", str(value)):
+        return "a web address starting with https:// or http://"
+    return None
+
+
+def _colour(value: Any) -> str | None:
+    return None if isinstance(value, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", value) else "a colour like #20558a"
+
+
+def _cmyk(value: Any) -> str | None:
+    numbers = isinstance(value, list) and len(value) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100 for v in value)
+    return None if numbers else "four CMYK percentages from 0 to 100, like [90, 55, 10, 20]"
+
+
+def _one_of(choices: dict[str, Any]) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"one of: {', '.join(choices)}"
+    return check
+
+
+@dataclass(frozen=True)
+class Key:
+    """One brochure.yaml key: how its value is checked, and what it means (brochure init writes the meaning)."""
+
+    check: Check
+    doc: str
+    example: Any = None
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "publisher": {
+        "name": Key(_text, "The agency's name: the cover band, the back cover, PDF Author and EPUB publisher.", "Example County Department of Public Health"),
+        "office": Key(_text, "The office line on the back cover.", "Prepared by: Office of Health Communication"),
+        "parent": Key(_text, "The parent body under the agency name.", "Example County Government"),
+        "contact_name": Key(_text, "Who readers contact.", "Health Information Line"),
+        "address": Key(_lines, "The contact address, one line per item.", ["100 Main Street", "Springfield, ST 00000"]),
+        "phone": Key(_text, "The contact phone number.", "555-010-0100"),
+        "url": Key(_web_address, "The agency's website.", "https://health.example.org"),
+        "order_url": Key(_web_address, "Where printed copies are ordered (the catalog links it).", "https://health.example.org/order"),
+    },
+    "brand": {
+        "colour_rgb": Key(_colour, "The brand colour on screens (sRGB).", "#20558a"),
+        "colour_cmyk": Key(_cmyk, "The same colour for the press, in CMYK percentages.", [90, 55, 10, 20]),
+    },
+    "print": {
+        "trim": Key(_one_of(TRIMS_IN), "half-letter (5.5 x 8.5 in, saddle-stitched) or letter (8.5 x 11 in).", "half-letter"),
+        "profile": Key(_one_of(PROFILES), "offset (bleed and crop marks) or pod (print on demand: bleed, no marks).", "offset"),
+        "pdfx": Key(_one_of(PDFX), "pdf/x-4 or pdf/x-1a.", "pdf/x-4"),
+        "paper": Key(_text, "The stock the job ticket suggests.", "70 lb text, uncoated white"),
+    },
+}
+
+
+# ------------------------------------------------------------------------------------------------ reading
 
 @dataclass(frozen=True)
 class Config:
@@ -39,73 +126,163 @@ def find_config(folder: Path) -> Path | None:
 
 
 def load_yaml(text: str) -> Any:
-    """Safe YAML loading, with libyaml's C parser when PyYAML has it (ten times faster than the Python one)."""
+    """Safe YAML loading of the project's own files (the template's words), with libyaml's C parser when PyYAML has it."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
 def load_config(path: Path | None) -> Config:
-    """Read brochure.yaml (or the defaults when there is none)."""
+    """Read and validate brochure.yaml (the defaults, with no publisher, when there is none)."""
     if path is None:
         return Config()
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError) as err:
-        raise SourceError(f"cannot read the configuration: {err}", Location(path)) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise SourceError(f"malformed configuration: {err}", Location(path, mark.line + 1 if mark else None)) from None
-    if not isinstance(data, dict):
-        raise SourceError("the configuration must be a mapping", Location(path, 1))
+    return _cached_config(path, path.stat().st_mtime_ns, path.stat().st_size)
+
+
+def neutral_publisher(config: Config, lang: str) -> Publisher:
+    """The publisher of a build that names none (no brochure.yaml, or no publisher.name in it, and no `publisher` in
+    the front matter): the neutral name of the language's words, so every edition stays valid; with a warning saying
+    how to name one. Call it once the source has read without error (a failing source gets its one error line)."""
+    name = strings_for(lang)["neutral_publisher"]
+    if config.path is None:
+        warn(log, f"no {CONFIG_NAME} in the publication's folder or any folder above it: the editions name a neutral "
+                  f"publisher ('{name}'); run `brochure init --name NAME` in the folder to create one")
+    else:
+        warn(log, f"no publisher.name: the editions name a neutral publisher ('{name}')", Location(config.path, 1))
+    return Publisher(**{**config.publisher.__dict__, "name": name})
+
+
+@cache
+def _cached_config(path: Path, _mtime: int, _size: int) -> Config:
+    data, lines = _read(path)
+    _check(data, lines, path)
+    publisher = data.get("publisher") or {}
+    brand = data.get("brand") or {}
+    defaults = Brand()
     return Config(
-        publisher=_publisher(data.get("publisher") or {}),
-        brand=_brand(data.get("brand") or {}),
-        print_spec=_print_spec(data.get("print") or {}, path),
+        publisher=Publisher(
+            name=" ".join(str(publisher.get("name", "")).split()),
+            office=str(publisher.get("office", "")),
+            parent=str(publisher.get("parent", "")),
+            contact_name=str(publisher.get("contact_name", "")),
+            address=tuple(str(line) for line in publisher.get("address", ())),
+            phone=str(publisher.get("phone", "")),
+            url=str(publisher.get("url", "")),
+            order_url=str(publisher.get("order_url", "")),
+        ),
+        brand=Brand(colour_rgb=str(brand.get("colour_rgb", defaults.colour_rgb)),
+                    colour_cmyk=tuple(float(v) for v in brand.get("colour_cmyk", defaults.colour_cmyk))),  # type: ignore[arg-type]
+        print_spec=PrintSpec(**{key: str(value) for key, value in (data.get("print") or {}).items()}),
         path=path,
     )
 
 
-def _publisher(data: dict[str, Any]) -> Publisher:
-    """The publisher block: agency name, office line and contact details."""
-    return Publisher(
-        name=str(data.get("name", "")),
-        office=str(data.get("office", "")),
-        parent=str(data.get("parent", "")),
-        contact_name=str(data.get("contact_name", "")),
-        address=tuple(str(line) for line in data.get("address", ())),
-        phone=str(data.get("phone", "")),
-        url=str(data.get("url", "")),
-        order_url=str(data.get("order_url", "")),
-    )
+def _read(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
+    """The file's mapping and the line of every key (by its dotted path), or a located error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SourceError(f"cannot read the configuration: {err}", Location(path)) from None
+    loader = NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else {}
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        raise SourceError(f"malformed configuration: {err.problem or err.context}", Location(path, mark.line + 1 if mark else 1)) from None
+    except yaml.YAMLError as err:
+        raise SourceError(f"malformed configuration: {err}", Location(path, 1)) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SourceError("the configuration must be a mapping of sections (publisher, brand, print)", Location(path, 1))
+    return data, _key_lines(node)
 
 
-def _brand(data: dict[str, Any]) -> Brand:
-    """Brand colours: sRGB for screens, CMYK percentages for the press."""
-    defaults = Brand()
-    cmyk = tuple(float(v) for v in data.get("colour_cmyk", defaults.colour_cmyk))
-    return Brand(colour_rgb=str(data.get("colour_rgb", defaults.colour_rgb)), colour_cmyk=cmyk)  # type: ignore[arg-type]
+def _key_lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    found: dict[tuple[str, ...], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = (*prefix, str(key.value))
+            found.setdefault(name, key.start_mark.line + 1)
+            found.update({k: v for k, v in _key_lines(value, name).items() if k not in found})
+    return found
 
 
-def _print_spec(data: dict[str, Any], path: Path) -> PrintSpec:
-    """Print settings, checked against the known trims, profiles and PDF/X flavours."""
-    spec = PrintSpec(**{k: str(v) for k, v in data.items() if k in PrintSpec.__dataclass_fields__})
-    check_print_spec(spec, Location(path))
-    return spec
+def _check(data: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) -> None:
+    """Warn on each unknown key (with the nearest known one); stop at the first value of the wrong kind."""
+    for section, value in data.items():
+        where = Location(path, lines.get((str(section),), 1))
+        if section not in SCHEMA:
+            _unknown(str(section), SCHEMA, where)
+            continue
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise SourceError(f"'{section}' must be a mapping of keys ({', '.join(SCHEMA[section])})", where)
+        for key, item in value.items():
+            where = Location(path, lines.get((str(section), str(key)), 1))
+            if key not in SCHEMA[section]:
+                _unknown(f"{section}.{key}", _elsewhere(str(key), section) or {f"{section}.{k}": k for k in SCHEMA[section]}, where)
+                continue
+            wanted = SCHEMA[section][key].check(item)
+            if wanted:
+                raise SourceError(f"{section}.{key} must be {wanted}", where)
+
+
+def _elsewhere(key: str, section: str) -> dict[str, str]:
+    """The same key name in the other sections (a key put in the wrong section)."""
+    return {f"{other}.{key}": key for other, keys in SCHEMA.items() if other != section and key in keys}
+
+
+def _unknown(name: str, known: dict[str, Any], where: Location) -> None:
+    leaf = name.rsplit(".", 1)[-1]
+    near = [k for k in known if k.rsplit(".", 1)[-1] == leaf] or difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    warn(log, f"unknown configuration key '{name}'{hint}: it is ignored", where)
 
 
 def check_print_spec(spec: PrintSpec, where: Location) -> None:
-    """Refuse a trim, printer profile or PDF/X flavour the builder does not know."""
+    """Refuse a trim, printer profile or PDF/X flavour the builder does not know (front matter's `trim` too)."""
     for value, allowed, what in ((spec.trim, TRIMS_IN, "trim"), (spec.profile, PROFILES, "printer profile"), (spec.pdfx, PDFX, "PDF/X flavour")):
         if value not in allowed:
             raise SourceError(f"unknown {what} '{value}' (use one of: {', '.join(allowed)})", where)
 
 
+# ------------------------------------------------------------------------------------------------ brochure init
+
+def starter_config(name: str) -> str:
+    """A brochure.yaml with every key of the schema, its meaning as a comment, and the agency's name filled in."""
+    lines = ["# brochure.yaml: the publisher, brand and print settings of every publication in this folder and below.",
+             "# Front matter overrides the publisher's name and contact details for one publication.", ""]
+    for section, keys in SCHEMA.items():
+        lines.append(f"{section}:")
+        for key, spec in keys.items():
+            # The agency's own details are left for it to fill in (commented examples); brand and print get defaults.
+            comment = "# " if section == "publisher" and key != "name" else ""
+            value = name if (section, key) == ("publisher", "name") else spec.example
+            lines.append(f"  # {spec.doc}")
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                lines.append(f"  {comment}{key}:")
+                lines += [f"  {comment}  - {_scalar(v)}" for v in value]
+            else:
+                lines.append(f"  {comment}{key}: {_scalar(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _scalar(value: Any) -> str:
+    return str(yaml.safe_dump(value, default_flow_style=True, width=10_000)).strip().removesuffix("...").strip()
+
+
+# ------------------------------------------------------------------------------------------------ words
+
 @cache
 def strings_for(lang: str) -> dict[str, str]:
     """The template's words for a language (its primary subtag), falling back to English."""
     primary = lang.split("-")[0].lower()
-    folder = STRINGS
-    english = load_yaml((folder / "en.yaml").read_text(encoding="utf-8"))
-    own = folder / f"{primary}.yaml"
+    english = load_yaml((STRINGS / "en.yaml").read_text(encoding="utf-8"))
+    own = STRINGS / f"{primary}.yaml"
     if primary != "en" and own.is_file():
         english.update(load_yaml(own.read_text(encoding="utf-8")))
     return english

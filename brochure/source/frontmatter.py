@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from brochure.errors import Location, SourceError
+from brochure.errors import Location, SourceError, warn
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def validate(data: dict[str, Any], lines: dict[str, int], path: Path) -> dict[st
 
             near = difflib.get_close_matches(str(key), SCHEMA, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
-            log.warning("%s: unknown front-matter key '%s'%s", Location(path, lines.get(key, 1)), key, hint)
+            warn(log, f"unknown front-matter key '{key}'{hint}", Location(path, lines.get(key, 1)))
     for key, spec in SCHEMA.items():
         if spec.required and not data.get(key):
             raise SourceError(f"front matter is missing the required key '{key}'", Location(path, 1))

@@ -28,7 +28,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, HTML_PLACEHOLDER_RE, STX, AtomicString
 
-from brochure.errors import Location, SourceError
+from brochure.errors import Finding, Location, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Found:
     relative_links: list[str] = field(default_factory=list)  # links to a relative path: nothing a reader can follow
     duplicate_ids: list[str] = field(default_factory=list)  # ids typed twice, or taken by the templates
     html_depth: int = 0
-    warnings: list[str] = field(default_factory=list)  # for the reader to log once the whole source has passed
+    warnings: list[Finding] = field(default_factory=list)  # for the reader to log once the whole source has passed
 
 
 def render(body: str, lang: str, path: Path, first_line: int, title: str = "") -> tuple[str, Found]:
@@ -106,22 +106,26 @@ def render(body: str, lang: str, path: Path, first_line: int, title: str = "") -
         raise SourceError(f"lists, quotes and HTML are nested more than {MAX_HTML_DEPTH} elements deep", Location(path, line))
     html = _drop_dead_anchors(html, found)
     shown = found.removed_html[:MAX_REMOVAL_WARNINGS]  # each is located by a search of the body: keep that bounded
-    found.warnings = [f"{Location(path, first_line + _line_of(body, item))}: removed unsafe HTML {item}" for item in shown]
+    found.warnings = [_warning(f"removed unsafe HTML {item}", Location(path, first_line + _line_of(body, item))) for item in shown]
     lines = body.split("\n")
     for href in list(dict.fromkeys(found.relative_links))[:MAX_REMOVAL_WARNINGS]:
         line = next((n for n, text in enumerate(lines) if f"({href}" in text or f"]: {href}" in text or f'"{href}"' in text), 0)
-        found.warnings.append(f"{Location(path, first_line + line)}: link '{href}' is neither a web address (https://…) nor an "
-                              "anchor in this publication: its text is kept, the link left out")
+        found.warnings.append(_warning(f"link '{href}' is neither a web address (https://…) nor an anchor in this publication: "
+                                       "its text is kept, the link left out", Location(path, first_line + line)))
     for duplicate in list(dict.fromkeys(found.duplicate_ids))[:MAX_REMOVAL_WARNINGS]:
         uses = [n for n, text in enumerate(lines) if f'id="{duplicate}"' in text or f"{{#{duplicate}" in text] or [0]
-        found.warnings.append(f"{Location(path, first_line + uses[min(1, len(uses) - 1)])}: id '{duplicate}' is used more than once "
-                              "(or by the template): only its first use keeps it")
+        found.warnings.append(_warning(f"id '{duplicate}' is used more than once (or by the template): only its first use keeps it",
+                                       Location(path, first_line + uses[min(1, len(uses) - 1)])))
     for target in list(dict.fromkeys(found.dead_anchors))[:MAX_REMOVAL_WARNINGS]:
         line = next((n for n, text in enumerate(body.split("\n")) if f"#{target}" in text), 0)
-        found.warnings.append(f"{Location(path, first_line + line)}: link to '#{target}' points to no heading or anchor in this publication")
+        found.warnings.append(_warning(f"link to '#{target}' points to no heading or anchor in this publication", Location(path, first_line + line)))
     if len(found.removed_html) > len(shown):
-        found.warnings.append(f"{Location(path)}: removed {len(found.removed_html) - len(shown)} more pieces of unsafe HTML")
+        found.warnings.append(_warning(f"removed {len(found.removed_html) - len(shown)} more pieces of unsafe HTML", Location(path)))
     return html, found
+
+
+def _warning(message: str, where: Location) -> Finding:
+    return Finding("brochure", "warning", message, where)
 
 
 def _check_nesting(text: str, path: Path, first_line: int) -> _Scan:

@@ -1,6 +1,7 @@
 """read_publication(path) -> Publication: the only module that opens a source file."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -8,11 +9,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from brochure.errors import Location, ResourceError, SourceError
+from brochure.errors import Location, ResourceError, SourceError, warn
 from brochure.model import Image, Metadata, Publication, Publisher, Section
 from brochure.sandbox import check_image, resolve_local
 from brochure.source import frontmatter, glyphs, markup
-from brochure.source.config import check_print_spec, find_config, load_config, strings_for
+from brochure.source.config import check_print_spec, find_config, load_config, neutral_publisher, strings_for
 
 # A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
 # Python-Markdown, quadratic in the number of blocks) would take many minutes: a hang, to the person waiting.
@@ -37,10 +38,12 @@ def read_publication(path: Path | str) -> Publication:
     if "trim" in data:
         print_spec = type(print_spec)(**{**print_spec.__dict__, "trim": data["trim"]})
         check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
+    if not metadata.publisher.name:
+        metadata = dataclasses.replace(metadata, publisher=neutral_publisher(config, metadata.lang))
     if metadata.date is None:  # after the whole source has read: a source that fails gets its one error line only
-        log.warning("%s: no 'date' in the front matter, so no edition prints a revision date (add date: YYYY-MM-DD)", Location(path, 1))
-    for warning in found.warnings:
-        log.warning("%s", warning)
+        warn(log, "no 'date' in the front matter, so no edition prints a revision date (add date: YYYY-MM-DD)", Location(path, 1))
+    for finding in found.warnings:
+        log.warning("%s", finding, extra={"finding": finding})
     _warn_unset_characters(text, path)
     return Publication(
         source=path,
@@ -59,10 +62,10 @@ def _warn_unset_characters(text: str, path: Path) -> None:
     """One warning per character no shipped font sets, at its first line: the PDF would take it from the machine."""
     unset = glyphs.unset_characters(text)
     for char, line in unset[: glyphs.MAX_REPORTED]:
-        log.warning("%s: no shipped font has %s: the PDF editions will take it from a font on this machine, or show an "
-                    "empty box", Location(path, line + 1), glyphs.describe(char))
+        warn(log, f"no shipped font has {glyphs.describe(char)}: the PDF editions will take it from a font on this machine, "
+                  "or show an empty box", Location(path, line + 1))
     if len(unset) > glyphs.MAX_REPORTED:
-        log.warning("%s: %d more characters no shipped font has", Location(path), len(unset) - glyphs.MAX_REPORTED)
+        warn(log, f"{len(unset) - glyphs.MAX_REPORTED} more characters no shipped font has", Location(path))
 
 
 def _read_text(path: Path) -> str:
@@ -127,8 +130,8 @@ def _publisher(data: dict, configured: Publisher, where: Location) -> Publisher:
     if changes.get("name", configured.name) == configured.name or not configured.name:
         return Publisher(**{**configured.__dict__, **changes})
     if not {"address", "phone", "url"} & changes.keys():
-        log.warning("%s: publisher '%s' is not the configured one, so none of its contact details come from the "
-                    "config: add publisher_address, publisher_phone or publisher_url", where, changes["name"])
+        warn(log, f"publisher '{changes['name']}' is not the configured one, so none of its contact details come from the "
+                  "config: add publisher_address, publisher_phone or publisher_url", where)
     return Publisher(**changes)
 
 
@@ -177,15 +180,24 @@ def _ref_line(src: str, body: str, use: int = 1) -> int:
     return found
 
 
+HEADING_WINDOW = 64  # how many heading lines ahead a title is looked for: bounds the cost (no quadratic search)
+
+
 def _heading_lines(titles: list[str], body: str, body_line: int) -> list[int]:
-    """Source line of each heading (matched in order by its first words), for messages; the body's start if not found."""
+    """Source line of each heading, for messages. The headings come in source order, so each title is looked for among
+    the next HEADING_WINDOW heading lines by its first words; one not found there (its text was rewritten: entities,
+    smart quotes) takes the next heading line in order, or the body's start when there is none left."""
     lines = body.split("\n")
-    start, found = 0, []
+    candidates = [n for n in range(len(lines)) if _is_heading(lines, n)]
+    position, found = 0, []
     for title in titles:
         words = title.split()[:4]
-        number = next((n for n in range(start, len(lines)) if _is_heading(lines, n) and all(word in lines[n] for word in words)), None)
-        found.append(body_line + (number if number is not None else 0))
-        start = number + 1 if number is not None else start
+        window = range(position, min(position + HEADING_WINDOW, len(candidates)))
+        match = next((i for i in window if all(word in lines[candidates[i]] for word in words)), None)
+        if match is None and position < len(candidates):
+            match = position
+        found.append(body_line + (candidates[match] if match is not None else 0))
+        position = match + 1 if match is not None else position
     return found
 
 

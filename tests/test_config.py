@@ -1,0 +1,137 @@
+"""brochure.yaml is checked against its schema, a folder without one still builds valid editions, and the command
+line follows the conventions of pip and pytest (--version, options after the sub-command, -j checked, --strict)."""
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+import yaml
+
+from brochure import __version__
+from brochure.checks import validate
+from brochure.source.config import SCHEMA, load_config
+from conftest import run_cli
+
+SOURCE = """---
+title: Flu Vaccine
+lang: en
+date: 2025-09-01
+---
+## Who should get a flu vaccine?
+
+Everyone 6 months and older should get a flu vaccine every season.
+"""
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A publication folder with no brochure.yaml in it or above it (tmp_path is outside the project)."""
+    (tmp_path / "flu").mkdir()
+    (tmp_path / "flu" / "flu.md").write_text(SOURCE, encoding="utf-8")
+    return tmp_path
+
+
+def write_config(folder, text):
+    (folder / "brochure.yaml").write_text(text, encoding="utf-8")
+
+
+def test_a_misspelt_key_warns_with_the_nearest_known_one_and_the_build_goes_on(folder):
+    write_config(folder, "publisher:\n  name: Example Health\n  phon: 555-010-0100\nbrand:\n  colour_rgb: '#1d5e4a'\n")
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert result.code == 0, result.err
+    assert "warning: brochure.yaml:3: unknown configuration key 'publisher.phon' (did you mean 'publisher.phone'?)" in result.err
+
+
+def test_a_key_in_the_wrong_section_is_pointed_to_its_section(folder):
+    write_config(folder, "publisher:\n  name: Example Health\n  trim: letter\npublsher: {}\n")
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert "brochure.yaml:3: unknown configuration key 'publisher.trim' (did you mean 'print.trim'?)" in result.err
+    assert "brochure.yaml:4: unknown configuration key 'publsher' (did you mean 'publisher'?)" in result.err
+
+
+@pytest.mark.parametrize(("line", "text", "message"), [
+    (3, "publisher:\n  name: X\n  url: 'javascript:alert(1)'\n", "publisher.url must be a web address starting with https:// or http://"),
+    (2, "brand:\n  colour_rgb: '#20558a; } img { background: url(x) }'\n", "brand.colour_rgb must be a colour like #20558a"),
+    (2, "brand:\n  colour_cmyk: [90, 55, 10]\n", "brand.colour_cmyk must be four CMYK percentages"),
+    (3, "print:\n  trim: letter\n  pdfx: pdf/x-3\n", "print.pdfx must be one of: pdf/x-4, pdf/x-1a"),
+    (2, "publisher:\n  address: 100 Main Street\n", "publisher.address must be a list of text lines"),
+    (1, "publisher: [a, b]\n", "'publisher' must be a mapping of keys"),
+    (2, "a: &x [1, 2]\nb: [*x, *x]\n", "aliases are not allowed"),
+    (3, "publisher:\n  name: [unclosed\n", "malformed configuration"),  # where the parser found the list unclosed
+], ids=["script url", "css in a colour", "three inks", "unknown pdfx", "address as one line", "section not a mapping", "alias", "malformed"])
+def test_a_bad_value_is_one_located_error_and_nothing_is_written(folder, line, text, message):
+    write_config(folder, text)
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert result.code == 2
+    (error,) = result.err.strip().splitlines()
+    assert error.startswith(f"error: brochure.yaml:{line}: ") and message in error, error
+    assert "Traceback" not in result.err
+    assert not (folder / "out").exists()
+
+
+def test_without_any_brochure_yaml_the_editions_name_a_neutral_publisher_and_stay_valid(folder):
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert result.code == 0, result.err
+    assert result.err.count("no brochure.yaml") == 1 and "brochure init" in result.err
+    epub = folder / "out" / "flu.epub"
+    with zipfile.ZipFile(epub) as book:
+        opf = book.read("EPUB/content.opf").decode()
+    assert "<dc:publisher>Public health information</dc:publisher>" in opf
+    assert not validate.blocking(validate.epubcheck(epub)) and not validate.epubcheck(epub)
+
+
+def test_strict_makes_the_first_warning_an_error_before_anything_is_written(folder):
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--strict")
+    assert result.code == 2
+    assert result.err.startswith("error: no brochure.yaml") and "--strict" in result.err
+    assert not (folder / "out").exists()
+
+
+def test_init_writes_a_config_every_key_of_which_is_known_and_never_overwrites(folder, caplog):
+    result = run_cli("init", folder, "--name", "Example County Health")
+    assert result.code == 0, result.err
+    path = folder / "brochure.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["publisher"] == {"name": "Example County Health"}  # the agency fills in its own contact details
+    assert set(data) == set(SCHEMA) and set(data["print"]) == set(SCHEMA["print"])
+    for section, keys in SCHEMA.items():  # every key is explained
+        for key, spec in keys.items():
+            assert spec.doc in path.read_text(encoding="utf-8"), (section, key)
+    with caplog.at_level("WARNING"):
+        assert load_config(path).publisher.name == "Example County Health"
+    assert not caplog.records
+    again = run_cli("init", folder, "--name", "Other")
+    assert again.code == 2 and "already exists" in again.err
+    built = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--strict")
+    assert built.code == 0, built.err
+
+
+def test_version_help_and_options_after_the_sub_command(folder):
+    assert run_cli("--version").out.strip() == f"brochure {__version__}"
+    help_text = run_cli("--help").out
+    assert "examples:" in help_text and "brochure init --name" in help_text
+    write_config(folder, "publisher:\n  name: Example Health\n")
+    quiet = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "-q")
+    assert quiet.code == 0 and quiet.out == "" and quiet.err == ""
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(folder, jobs):
+    result = run_cli("build", folder, "-j", jobs)
+    assert result.code == 2 and "-j/--jobs" in result.err and "1 or more" in result.err
+
+
+def test_cache_dir_keeps_the_caches_where_it_says(folder):
+    write_config(folder, "publisher:\n  name: Example Health\n")
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--cache-dir", folder / "caches")
+    assert result.code == 0, result.err
+    (versions,) = (folder / "caches").iterdir()
+    assert versions.name.startswith("brochure-") and "+weasyprint-" in versions.name and "+pyphen-" in versions.name
+    assert {p.name for p in versions.iterdir()} >= {"hyphenation", "jinja", "covers"}
+
+
+def test_a_config_that_names_no_publisher_gets_the_neutral_one_with_a_located_warning(folder):
+    write_config(folder, "brand:\n  colour_rgb: '#1d5e4a'\n")
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--format", "epub")
+    assert result.code == 0, result.err
+    assert "warning: brochure.yaml:1: no publisher.name: the editions name a neutral publisher ('Public health information')" in result.err
