@@ -69,7 +69,7 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     from brochure.checks.preflight import preflight
     from brochure.editions import press
     from brochure.errors import PreflightError
-    from brochure.source.config import BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
+    from brochure.source.config import BLEED_IN, BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
 
     report = preflight(print_pdf, saddle_stitch=True)
     if not report.passed:
@@ -78,7 +78,7 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     ticket = press.job_ticket(
         print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
         pdfx_version=PDFX[pub.print_spec.pdfx], trim_in=TRIMS_IN[pub.print_spec.trim],
-        bleed_in=0.125, paper=pub.print_spec.paper, file_name=f"{pub.stem}-print.pdf",
+        bleed_in=BLEED_IN, paper=pub.print_spec.paper, file_name=f"{pub.stem}-print.pdf",
         profile=pub.print_spec.profile, marks=PROFILES[pub.print_spec.profile],
     )
     return {

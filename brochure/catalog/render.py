@@ -19,6 +19,7 @@ from markupsafe import Markup
 from brochure.assets import STYLES
 from brochure.errors import Location, ResourceError
 from brochure.render import templates
+from brochure.source.config import strings_for
 
 __all__ = [
     "Edition",
@@ -74,32 +75,9 @@ EDITION_KINDS: tuple[str, ...] = ("pdf", "print", "booklet", "epub")
 
 OPDS_ACQUISITION_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 
-# The page's own words. Keys are prefixed "catalog_" so they sit beside the other templates' words in
-# brochure/strings/<lang>.yaml without clashing. Placeholders in braces are filled by the page.
-DEFAULT_STRINGS: dict[str, str] = {
-    "catalog_lang": "en",  # BCP 47 tag of these words: the page's <html lang>
-    "catalog_skip_link": "Skip to main content",
-    "catalog_intro": "Free health publications to read online, download, print, or read on an e-reader.",
-    "catalog_search_region": "Find a publication",
-    "catalog_search_label": "Search by title",
-    "catalog_language": "Language",
-    "catalog_all_languages": "All languages",
-    "catalog_publications_heading": "Publications",
-    "catalog_results": "Showing {shown} of {total} publications",  # {shown} {total}
-    "catalog_no_results": "No publications match your search. Try fewer words or another language.",
-    "catalog_empty": "There are no publications in this catalog yet.",
-    "catalog_updated": "Updated",
-    "catalog_edition_pdf": "Download PDF",
-    "catalog_edition_print": "Print-ready PDF",
-    "catalog_edition_booklet": "Booklet PDF",
-    "catalog_edition_epub": "EPUB e-book",
-    "catalog_pages_one": "1 page",
-    "catalog_pages": "{pages} pages",  # {pages}
-    "catalog_decimal_separator": ".",
-    "catalog_order_heading": "Order printed copies",
-    "catalog_order_link": "Order printed copies online",
-    "catalog_opds": "Catalog feed for e-reader apps (OPDS)",
-}
+# The page's own words, in English: the catalog_ keys of brochure/assets/strings/en.yaml, beside the other templates'
+# words (their one home; a language's own file translates them). Placeholders in braces are filled by the page.
+DEFAULT_STRINGS: dict[str, str] = {key: value for key, value in strings_for("en").items() if key.startswith("catalog_")}
 
 # Each language named in itself, for the language filter and the entries' language line.
 LANGUAGE_NAMES: dict[str, str] = {

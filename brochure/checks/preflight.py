@@ -12,12 +12,11 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Name
 
-from brochure.editions.pdfx import device_space, transparency
+from brochure.editions.pdfx import device_space, named_space, rgb_space, transparency
 from brochure.errors import BrochureError, Finding, Location
 
 FONT_FILES = (Name.FontFile, Name.FontFile2, Name.FontFile3)
 PDFX_NAMESPACES = ("http://www.npes.org/pdfx/ns/id/", "http://ns.adobe.com/pdfx/1.3/")
-RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB, Name.RGB)
 TOLERANCE_PT = 0.01
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -503,7 +502,7 @@ def _rgb_image(number: int, key: str, image: pikepdf.Object, seen: set) -> list[
     if not isinstance(image, pikepdf.Stream) or image.objgen in seen:
         return []
     seen.add(image.objgen)
-    space = _rgb_space(image.get(Name.ColorSpace))
+    space = rgb_space(image.get(Name.ColorSpace))
     return [f"page {number}: RGB image {key} ({space})"] if space else []
 
 
@@ -525,35 +524,7 @@ def _group_rgb(owner: pikepdf.Object) -> str | None:
     """The RGB blending colour space of an object's /Group, if any."""
     if not _is_transparency_group(owner):
         return None
-    return _rgb_space(owner.Group.get(Name.CS))
-
-
-def _rgb_space(space: pikepdf.Object | None, resources: pikepdf.Object | None = None) -> str | None:
-    """A short name of the RGB colour space `space` is, or None if it is not RGB."""
-    if space is None:
-        return None
-    if isinstance(space, pikepdf.Name):
-        if space in RGB_FAMILIES:
-            return str(space).lstrip("/")
-        return _rgb_space(_named_space(space, resources))
-    if isinstance(space, pikepdf.Array) and len(space) > 0:
-        family = space[0]
-        if family == Name.ICCBased and int(space[1].get(Name.N, 0)) == 3:
-            return "ICCBased RGB"
-        if family == Name.CalRGB:
-            return "CalRGB"
-        if family in (Name.Indexed, Name.I) and len(space) > 1:
-            base = _rgb_space(space[1], resources)
-            return f"Indexed {base}" if base else None
-    return None
-
-
-def _named_space(name: pikepdf.Name, resources: pikepdf.Object | None) -> pikepdf.Object | None:
-    """The colour space a resource name stands for, or None."""
-    if not isinstance(resources, pikepdf.Dictionary):
-        return None
-    spaces = resources.get(Name.ColorSpace)
-    return spaces.get(name) if isinstance(spaces, pikepdf.Dictionary) else None
+    return rgb_space(owner.Group.get(Name.CS))
 
 
 # ---- walking the object graph --------------------------------------------------------------
@@ -653,9 +624,9 @@ def _walk(owner, resources, ctm: Matrix, number: int, placements: list, rgb: lis
 
 def _select_space(name, op: str, resources, number: int, rgb: list, spaces: list) -> None:
     """Record an RGB colour space, and any space outside device CMYK/grey/spot, selected by cs/CS."""
-    if _rgb_space(name, resources):
+    if rgb_space(name, resources):
         rgb.append((number, f"RGB colour space {name} ({op})"))
-    space = name if name in (Name.DeviceCMYK, Name.DeviceGray, Name.DeviceRGB, Name.Pattern) else _named_space(name, resources)
+    space = name if name in (Name.DeviceCMYK, Name.DeviceGray, Name.DeviceRGB, Name.Pattern) else named_space(name, resources)
     if space is not None and not device_space(space):
         spaces.append((number, f"colour space {name} ({_family(space)})"))
 
@@ -678,7 +649,7 @@ def _inline_image(image, resources, ctm: Matrix, number: int, placements: list, 
     obj = image.obj
     width, height = obj.get(Name.W, obj.get(Name.Width)), obj.get(Name.H, obj.get(Name.Height))
     placements.append(_Placement(number, "inline image", pikepdf.Dictionary(Width=width or 0, Height=height or 0), ctm))
-    if _rgb_space(obj.get(Name.CS, obj.get(Name.ColorSpace)), resources):
+    if rgb_space(obj.get(Name.CS, obj.get(Name.ColorSpace)), resources):
         rgb.append((number, "RGB inline image"))
 
 

@@ -20,7 +20,7 @@ from brochure.errors import Location, ResourceError, warn
 from brochure.model import Publication
 from brochure.render.html import DOWNLOAD_STYLES, PRINT_STYLES, render_html
 from brochure.sandbox import allowed_file, check_image, is_inside
-from brochure.source.config import PROFILES
+from brochure.source.config import BLEED_IN, PROFILES
 
 log = logging.getLogger(__name__)
 
@@ -161,4 +161,4 @@ def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
     return finish_print_pdf(pdf, BLEED_PT, marks=bool(PROFILES[pub.print_spec.profile]), pdfx=pdfx), starts
 
 
-BLEED_PT = 9.0  # 0.125 in
+BLEED_PT = BLEED_IN * 72

@@ -19,7 +19,7 @@ from pikepdf import Name
 
 from brochure.errors import BrochureError
 
-RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB)
+RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB, Name.RGB)  # /RGB: the abbreviation inline images use
 DEVICE_FAMILIES = (Name.DeviceCMYK, Name.DeviceGray, Name.Separation, Name.DeviceN, Name.Pattern, Name.Indexed)
 OPAQUE_BLEND_MODES = (Name.Normal, Name.Compatible)
 PAPER_WHITE: dict[str, int | tuple[int, ...]] = {"RGB": (255, 255, 255), "L": 255, "CMYK": (0, 0, 0, 0)}
@@ -28,7 +28,7 @@ PAPER_WHITE: dict[str, int | tuple[int, ...]] = {"RGB": (255, 255, 255), "L": 25
 def images_to_cmyk(doc: pikepdf.Pdf, *, flatten: bool) -> None:
     """Convert every RGB raster image to the output intent's CMYK; with flatten, composite alpha onto white."""
     for image in [obj for obj in doc.objects if _is_image(obj)]:
-        rgb = _is_rgb(image.get(Name.ColorSpace))
+        rgb = rgb_space(image.get(Name.ColorSpace)) is not None
         if rgb or (flatten and Name.SMask in image):
             _convert(image, doc, flatten)
 
@@ -79,17 +79,33 @@ def _is_form(obj: pikepdf.Object) -> bool:
     return isinstance(obj, pikepdf.Stream) and obj.get(Name.Subtype) == Name.Form
 
 
-def _is_rgb(space: pikepdf.Object | None) -> bool:
-    """True for DeviceRGB, CalRGB, a three-component ICC space or an Indexed space over one of those."""
+def rgb_space(space: pikepdf.Object | None, resources: pikepdf.Object | None = None) -> str | None:
+    """A short name of the RGB colour space `space` is (DeviceRGB, CalRGB, a three-component ICC space, an Indexed space
+    over one, a resource name for one of these), or None if it is not RGB: the one RGB test of the print checks and fixes."""
+    if space is None:
+        return None
     if isinstance(space, pikepdf.Name):
-        return space in RGB_FAMILIES
-    if isinstance(space, pikepdf.Array) and len(space):
-        if space[0] == Name.ICCBased:
-            return int(space[1].get(Name.N, 0)) == 3
-        if space[0] == Name.Indexed:
-            return _is_rgb(space[1])
-        return space[0] in RGB_FAMILIES
-    return False
+        if space in RGB_FAMILIES:
+            return str(space).lstrip("/")
+        return rgb_space(named_space(space, resources))
+    if isinstance(space, pikepdf.Array) and len(space) > 0:
+        family = space[0]
+        if family == Name.ICCBased and int(space[1].get(Name.N, 0)) == 3:
+            return "ICCBased RGB"
+        if family == Name.CalRGB:
+            return "CalRGB"
+        if family in (Name.Indexed, Name.I) and len(space) > 1:
+            base = rgb_space(space[1], resources)
+            return f"Indexed {base}" if base else None
+    return None
+
+
+def named_space(name: pikepdf.Name, resources: pikepdf.Object | None) -> pikepdf.Object | None:
+    """The colour space a resource name stands for, or None."""
+    if not isinstance(resources, pikepdf.Dictionary):
+        return None
+    spaces = resources.get(Name.ColorSpace)
+    return spaces.get(name) if isinstance(spaces, pikepdf.Dictionary) else None
 
 
 def device_space(space: pikepdf.Object) -> bool:
@@ -105,7 +121,7 @@ def _convert(image: pikepdf.Object, doc: pikepdf.Pdf, flatten: bool) -> None:
     from PIL import Image
 
     picture = pikepdf.PdfImage(image).as_pil_image()  # type: ignore[arg-type]
-    rgb = _is_rgb(image.get(Name.ColorSpace))
+    rgb = rgb_space(image.get(Name.ColorSpace)) is not None
     if rgb:
         picture = picture.convert("RGB")
     elif picture.mode not in PAPER_WHITE:

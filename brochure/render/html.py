@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from brochure.model import Publication
 from brochure.render import templates
-from brochure.source.config import TRIMS_IN
+from brochure.source.config import BLEED_IN, MARKS_IN, TRIMS_IN
 
 DOWNLOAD_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "download.css")
 PRINT_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "print.css")
@@ -21,4 +21,6 @@ def render_cover_html(pub: Publication) -> str:
 
 
 def _context(pub: Publication, edition: str) -> dict:
-    return {"pub": pub, "edition": edition, "trim_in": TRIMS_IN[pub.print_spec.trim], "marks": pub.print_spec.profile == "offset"}
+    marks = pub.print_spec.profile == "offset"
+    return {"pub": pub, "edition": edition, "trim_in": TRIMS_IN[pub.print_spec.trim], "marks": marks,
+            "bleed_in": BLEED_IN + (MARKS_IN if marks else 0)}

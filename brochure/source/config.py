@@ -29,6 +29,8 @@ CONFIG_NAME = "brochure.yaml"
 TRIMS_IN = {"half-letter": (5.5, 8.5), "letter": (8.5, 11.0)}
 # the sheet a trim is imposed 2-up on for the booklet: US Letter landscape, or tabloid (11 × 17 in) landscape
 BOOKLET_SHEETS_IN = {"half-letter": (11.0, 8.5), "letter": (17.0, 11.0)}
+BLEED_IN = 0.125  # the print edition's bleed on every edge: the one place it is set (CSS, PDF boxes, job ticket)
+MARKS_IN = 0.25  # room outside the bleed for the crop and registration marks of the offset profile
 PROFILES = {"offset": ("crop", "registration"), "pod": ()}  # printer profile → printer's marks outside the bleed
 PDFX = {"pdf/x-4": "PDF/X-4", "pdf/x-1a": "PDF/X-1a:2003"}  # WeasyPrint variant → the GTS_PDFXVersion it writes
 MAX_TEXT = 2000  # characters in one value: a name or an address line, never a document
