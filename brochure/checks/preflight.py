@@ -5,7 +5,6 @@ import io
 import math
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from pikepdf import Name
 
 from brochure.editions.pdfx import device_space, named_space, rgb_space, transparency
 from brochure.errors import BrochureError, Finding, Location
+from brochure.pdfgraph import content_objects, resource_dicts, xobjects
 
 FONT_FILES = (Name.FontFile, Name.FontFile2, Name.FontFile3)
 PDFX_NAMESPACES = ("http://www.npes.org/pdfx/ns/id/", "http://ns.adobe.com/pdfx/1.3/")
@@ -159,7 +159,7 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 def _check_fonts(pdf: pikepdf.Pdf) -> _Check:
     """Every font dictionary reachable from a page is embedded."""
     failures, seen = [], set()
-    for number, resources in _all_resources(pdf):
+    for number, resources in resource_dicts(pdf):
         fonts = resources.get(Name.Font)
         for key, font in (fonts.items() if isinstance(fonts, pikepdf.Dictionary) else ()):
             if font.is_indirect and font.objgen in seen:
@@ -408,7 +408,7 @@ def _transparency_groups(pdf: pikepdf.Pdf) -> list[str]:
     """Pages and forms that open a transparency group."""
     found = [f"page {number}: page transparency group" for number, page in enumerate(pdf.pages, start=1)
              if _is_transparency_group(page.obj)]
-    found += [f"page {number}: transparency group (form {key})" for number, owner, key in _all_forms(pdf)
+    found += [f"page {number}: transparency group (form {key})" for number, owner, key in content_objects(pdf)
               if _is_transparency_group(owner)]
     return found
 
@@ -490,8 +490,8 @@ def _rgb_images(pdf: pikepdf.Pdf, usage: _Usage) -> list[str]:
     seen: set = set()
     for placement in usage.placements:
         found += _rgb_image(placement.page, placement.name, placement.image, seen)
-    for number, resources in _all_resources(pdf):
-        for key, xobject in _xobjects(resources):
+    for number, resources in resource_dicts(pdf):
+        for key, xobject in xobjects(resources):
             if xobject.get(Name.Subtype) == Name.Image:
                 found += _rgb_image(number, key, xobject, seen)
     return found
@@ -513,7 +513,7 @@ def _rgb_groups(pdf: pikepdf.Pdf) -> list[str]:
         space = _group_rgb(page.obj)
         if space:
             found.append(f"page {number}: page transparency group in {space}")
-    for number, owner, key in _all_forms(pdf):
+    for number, owner, key in content_objects(pdf):
         space = _group_rgb(owner)
         if space:
             found.append(f"page {number}: transparency group in {space} (form {key})")
@@ -528,66 +528,6 @@ def _group_rgb(owner: pikepdf.Object) -> str | None:
 
 
 # ---- walking the object graph --------------------------------------------------------------
-
-
-def _xobjects(resources: pikepdf.Object) -> Iterator[tuple[str, pikepdf.Object]]:
-    """(name, stream) for each XObject in a resource dictionary."""
-    xobjects = resources.get(Name.XObject)
-    if isinstance(xobjects, pikepdf.Dictionary):
-        for key, xobject in xobjects.items():
-            if isinstance(xobject, pikepdf.Stream):
-                yield key, xobject
-
-
-def _children(resources: pikepdf.Object) -> Iterator[tuple[str, pikepdf.Object]]:
-    """Content-bearing objects nested in resources: forms, tiling patterns, Type3 fonts, soft masks."""
-    for key, xobject in _xobjects(resources):
-        if xobject.get(Name.Subtype) == Name.Form:
-            yield key, xobject
-    for category in (Name.Pattern, Name.Font):
-        entries = resources.get(category)
-        if isinstance(entries, pikepdf.Dictionary):
-            for key, entry in entries.items():
-                if Name.Resources in entry:
-                    yield key, entry
-    states = resources.get(Name.ExtGState)
-    if isinstance(states, pikepdf.Dictionary):
-        for key, state in states.items():
-            mask = state.get(Name.SMask) if isinstance(state, pikepdf.Dictionary) else None
-            if isinstance(mask, pikepdf.Dictionary) and isinstance(mask.get(Name.G), pikepdf.Stream):
-                yield key, mask.G
-
-
-def _page_forms(number: int, resources: pikepdf.Object | None, seen: set) -> Iterator[tuple[int, pikepdf.Object, str]]:
-    """(page, object, name) for each nested content object below a page's resources, once each."""
-    if not isinstance(resources, pikepdf.Dictionary):
-        return
-    for key, child in _children(resources):
-        if child.is_indirect:
-            if child.objgen in seen:
-                continue
-            seen.add(child.objgen)
-        yield number, child, key
-        yield from _page_forms(number, child.get(Name.Resources), seen)
-
-
-def _all_forms(pdf: pikepdf.Pdf) -> Iterator[tuple[int, pikepdf.Object, str]]:
-    """Every nested content object in the file with the first page that reaches it."""
-    seen: set = set()
-    for number, page in enumerate(pdf.pages, start=1):
-        yield from _page_forms(number, page.obj.get(Name.Resources), seen)
-
-
-def _all_resources(pdf: pikepdf.Pdf) -> Iterator[tuple[int, pikepdf.Object]]:
-    """(page, resource dictionary) for each page and every nested content object."""
-    for number, page in enumerate(pdf.pages, start=1):
-        resources = page.obj.get(Name.Resources)
-        if isinstance(resources, pikepdf.Dictionary):
-            yield number, resources
-    for number, owner, _ in _all_forms(pdf):
-        resources = owner.get(Name.Resources)
-        if isinstance(resources, pikepdf.Dictionary):
-            yield number, resources
 
 
 def _content_usage(pdf: pikepdf.Pdf) -> _Usage:

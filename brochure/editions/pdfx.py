@@ -18,6 +18,7 @@ import pikepdf
 from pikepdf import Name
 
 from brochure.errors import BrochureError
+from brochure.pdfgraph import content_objects, resource_dicts
 
 RGB_FAMILIES = (Name.DeviceRGB, Name.CalRGB, Name.RGB)  # /RGB: the abbreviation inline images use
 DEVICE_FAMILIES = (Name.DeviceCMYK, Name.DeviceGray, Name.Separation, Name.DeviceN, Name.Pattern, Name.Indexed)
@@ -166,11 +167,9 @@ def _rgb_to_cmyk(cmyk_profile: bytes):  # type: ignore[no-untyped-def]
 
 
 def _content_owners(doc: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
-    """Every page, form XObject and tiling pattern: everything with a content stream."""
+    """Every page and every form XObject, tiling pattern, Type3 font or soft mask they reach: all content streams."""
     yield from (page.obj for page in doc.pages)
-    for obj in doc.objects:
-        if _is_form(obj) or (isinstance(obj, pikepdf.Stream) and obj.get(Name.PatternType) == 1):
-            yield obj
+    yield from (owner for _, owner, _ in content_objects(doc) if isinstance(owner, pikepdf.Stream))  # not a Type3 font's dict
 
 
 def _colour_space_names(doc: pikepdf.Pdf) -> set[pikepdf.Object]:
@@ -189,10 +188,9 @@ def _colour_space_names(doc: pikepdf.Pdf) -> set[pikepdf.Object]:
 
 
 def _resource_dicts(doc: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
-    """Each resource dictionary of a page, form or pattern (shared indirect ones once)."""
+    """Each resource dictionary of a page or the content objects it reaches (shared indirect ones once)."""
     seen = set()
-    for owner in _content_owners(doc):
-        resources = owner.get(Name.Resources)
+    for _, resources in resource_dicts(doc):
         if not isinstance(resources, pikepdf.Dictionary):
             continue
         if resources.is_indirect:

@@ -10,6 +10,7 @@ from pikepdf import Name
 
 from brochure.editions import pdfx as pdfx_fixes
 from brochure.errors import BrochureError
+from brochure.pdfgraph import content_objects
 
 POINTS_PER_INCH = 72
 LETTER_LANDSCAPE_PT = (792, 612)
@@ -141,12 +142,15 @@ def rgb_black_to_k(pdf: bytes) -> bytes:
     press condition (sRGB to the output profile, relative colorimetric with black-point compensation)."""
     doc = _open(pdf)
     convert = _colour_converter(doc)
-    seen: set[tuple[int, int]] = set()
     for page in doc.pages:
         data = _grey_to_k(page.obj, convert)
         if data is not None:
             page.obj.Contents = doc.make_stream(data)
-        _rewrite_forms(page.obj.get(Name.Resources), seen, convert)
+    for _, form, _ in content_objects(doc):
+        if form.get(Name.Subtype) == Name.Form:  # forms only: a soft mask's greys are luminosity, not ink
+            data = _grey_to_k(form, convert)
+            if data is not None:
+                form.write(data)
     return _save(doc, pdf)
 
 
@@ -280,21 +284,6 @@ def _save(doc: pikepdf.Pdf, seed: bytes) -> bytes:
     doc.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return buffer.getvalue()
-
-
-def _rewrite_forms(resources: pikepdf.Object | None, seen: set[tuple[int, int]], convert=None) -> None:  # type: ignore[no-untyped-def]
-    """Rewrite RGB greys in every Form XObject reachable from a resource dictionary."""
-    xobjects = resources.get(Name.XObject) if resources is not None else None
-    if xobjects is None:
-        return
-    for xobject in xobjects.values():
-        if xobject.get(Name.Subtype) != Name.Form or xobject.objgen in seen:
-            continue
-        seen.add(xobject.objgen)
-        data = _grey_to_k(xobject, convert)
-        if data is not None:
-            xobject.write(data)
-        _rewrite_forms(xobject.get(Name.Resources), seen, convert)
 
 
 def _grey_to_k(owner: pikepdf.Object, convert=None) -> bytes | None:  # type: ignore[no-untyped-def]
