@@ -317,10 +317,7 @@ class _Tree:
 
     def walk(self, node: Any = None) -> Iterator[Any]:
         """Every structure element under node (the whole tree by default), in reading order."""
-        for kid in pdftags.struct_kids(self.root if node is None else node):
-            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                yield kid
-                yield from self.walk(kid)
+        yield from pdftags.descendants(self.root if node is None else node)
 
     def of_kind(self, kind: str) -> list[Any]:
         return [element for element in self.walk() if element.get("/S") == kind]

@@ -76,6 +76,14 @@ def struct_kids(node: Any) -> list[Any]:
     return [] if kids is None else list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
+def descendants(node: Any) -> Iterator[Any]:
+    """Every structure element below a node (the StructTreeRoot for the whole tree), in reading order."""
+    for kid in struct_kids(node):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            yield kid
+            yield from descendants(kid)
+
+
 def marked_text(path: Path | BinaryIO) -> dict[tuple[int | None, int], str]:
     """The text of each marked-content sequence, by (page index, MCID), decoded by pypdf."""
     import pypdf  # only the gate and passages in another language read the text back
