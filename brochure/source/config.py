@@ -7,7 +7,6 @@ once and uses a neutral publisher block, so the editions are still valid; `broch
 """
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from collections.abc import Callable
@@ -238,6 +237,8 @@ def _elsewhere(key: str, section: str) -> dict[str, str]:
 
 
 def _unknown(name: str, known: dict[str, Any], where: Location) -> None:
+    import difflib  # only when a key is unknown
+
     leaf = name.rsplit(".", 1)[-1]
     near = [k for k in known if k.rsplit(".", 1)[-1] == leaf] or difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
