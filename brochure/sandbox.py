@@ -9,6 +9,12 @@ from brochure.assets import ASSET_ROOTS
 from brochure.errors import Location, ResourceError
 
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`\\]+")  # what a configured or front-matter address may be: no script, no quotes
+
+
+def is_web_address(value: str) -> bool:
+    """True for an http(s) address that can be put in an href as it is (never javascript:, data: or a quote)."""
+    return bool(WEB_ADDRESS.fullmatch(value))
 
 
 def resolve_local(ref: str, folder: Path, where: Location, what: str = "file") -> Path:

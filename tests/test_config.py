@@ -135,3 +135,12 @@ def test_a_config_that_names_no_publisher_gets_the_neutral_one_with_a_located_wa
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--format", "epub")
     assert result.code == 0, result.err
     assert "warning: brochure.yaml:1: no publisher.name: the editions name a neutral publisher ('Public health information')" in result.err
+
+
+def test_a_publisher_url_in_front_matter_that_is_no_web_address_is_a_located_error(folder):
+    write_config(folder, "publisher:\n  name: Example Health\n")
+    source = folder / "flu" / "flu.md"
+    source.write_text(SOURCE.replace("date: 2025-09-01\n", "date: 2025-09-01\npublisher_url: 'javascript:alert(1)'\n"), encoding="utf-8")
+    result = run_cli("build", source, "-o", folder / "out")
+    assert result.code == 2 and result.err == "error: flu.md:5: publisher_url must be a web address starting with https:// or http://\n"
+    assert not (folder / "out").exists()

@@ -20,6 +20,7 @@ import yaml
 from brochure.assets import STRINGS
 from brochure.errors import Location, SourceError, warn
 from brochure.model import Brand, PrintSpec, Publisher
+from brochure.sandbox import is_web_address
 from brochure.source.frontmatter import NoAliasLoader
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _lines(value: Any) -> str | None:
 
 
 def _web_address(value: Any) -> str | None:
-    if _text(value) or not re.fullmatch(r"https?://[^\s<>\"'`\\]+", str(value)):
+    if _text(value) or not is_web_address(str(value)):
         return "a web address starting with https:// or http://"
     return None
 

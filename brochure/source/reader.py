@@ -11,7 +11,7 @@ from pathlib import Path
 
 from brochure.errors import Location, ResourceError, SourceError, warn
 from brochure.model import Image, Metadata, Publication, Publisher, Section
-from brochure.sandbox import check_image, resolve_local
+from brochure.sandbox import check_image, is_web_address, resolve_local
 from brochure.source import frontmatter, glyphs, markup
 from brochure.source.config import check_print_spec, find_config, load_config, neutral_publisher, strings_for
 
@@ -94,6 +94,8 @@ def _read_text(path: Path) -> str:
 
 def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Metadata:  # type: ignore[no-untyped-def]
     """Fill the front matter's gaps from the project config and the file name."""
+    if "publisher_url" in data and not is_web_address(str(data["publisher_url"])):
+        raise SourceError("publisher_url must be a web address starting with https:// or http://", Location(path, key_lines.get("publisher_url", 1)))
     publisher = _publisher(data, config.publisher, Location(path, key_lines.get("publisher", 1)))
     ident = str(data.get("id") or path.stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", ident):
