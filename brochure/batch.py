@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brochure import cache
-from brochure.errors import BrochureError
+from brochure.errors import BrochureError, Location
 
 MANIFEST = ".manifest.json"
 CATALOG = ("index.html", "catalog.xml")  # written from the manifest's records: current whenever the manifest is
@@ -83,12 +83,17 @@ def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[s
     manifest = _read_manifest(dist)
     before = dict(manifest)
     sources = find_sources(folder)
+    clashes = _id_clashes(sources)
+    sources = [s for s in sources if s not in clashes]
     shared = shared_fingerprint()
     prints = {str(s): fingerprint(s, formats, shared) for s in sources}
     todo = [s for s in sources if force or manifest.get(str(s), {}).get("hash") != prints[str(s)] or not _outputs_exist(dist, manifest[str(s)])]
     outcomes = [Outcome(str(s), manifest[str(s)]["record"], skipped=True) for s in sources if s not in todo]
     for outcome in outcomes:
         _report(progress, outcome)
+    for source, message in clashes.items():
+        outcomes.append(Outcome(str(source), None, message))
+        _report(progress, outcomes[-1])
     if todo:
         outcomes += _run(todo, dist, jobs, formats, progress, summarise)
     for outcome in outcomes:
@@ -96,7 +101,7 @@ def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[s
             manifest[outcome.source] = {"hash": prints[outcome.source], "record": outcome.record}
     manifest = {key: value for key, value in manifest.items() if key in prints}
     if manifest != before or not all((dist / name).is_file() for name in CATALOG):
-        _write_catalog(dist, [o.record for o in outcomes if o.record], manifest)
+        _write_catalog(dist, [o.record for o in outcomes if o.record], manifest, folder)
     return sorted(outcomes, key=lambda o: o.source)
 
 
@@ -122,6 +127,24 @@ def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], prog
     return results
 
 
+def _id_clashes(sources: list[Path]) -> dict[Path, str]:
+    """Sources that declare (or, by their file name, take) the id of another: none of them is built, since each would
+    overwrite the other's editions in dist/ID/ and both would be in the catalog under one id."""
+    from brochure.source.reader import declared_id
+
+    by_id: dict[str, list[tuple[Path, int]]] = {}
+    for source in sources:
+        ident, line = declared_id(source)
+        by_id.setdefault(ident, []).append((source, line))
+    clashes = {}
+    for ident, users in by_id.items():
+        if len(users) > 1:
+            for source, line in users:
+                others = ", ".join(str(other.relative_to(source.parent.parent)) for other, _ in users if other != source)
+                clashes[source] = f"{Location(source, line)}: id '{ident}' is also the id of {others}: give each publication its own id"
+    return clashes
+
+
 def _internal_error(source: Path, err: BaseException) -> str:
     """One line for a failure that is the builder's fault, not the source's: where, what, and whom to tell."""
     return f"{source}: internal error while building ({type(err).__name__}: {err}); please report it with this source"
@@ -143,11 +166,11 @@ def _read_manifest(dist: Path) -> dict:
         return {}
 
 
-def _write_catalog(dist: Path, records: list[dict], manifest: dict) -> None:
+def _write_catalog(dist: Path, records: list[dict], manifest: dict, folder: Path) -> None:
     """dist/index.html, dist/catalog.xml and the manifest, written together."""
     from brochure.catalog.listing import catalog_files
 
-    files = catalog_files(records)
+    files = catalog_files(records, folder)
     files[MANIFEST] = json.dumps(manifest, indent=1, sort_keys=True).encode()
     from brochure.output import write_outputs
 

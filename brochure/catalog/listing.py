@@ -29,10 +29,12 @@ def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]
     }
 
 
-def catalog_files(records: list[dict]) -> dict[str, bytes]:
-    """index.html and catalog.xml for the given records (sorted, dated from the newest publication)."""
+def catalog_files(records: list[dict], folder: Path) -> dict[str, bytes]:
+    """index.html and catalog.xml for the given records (sorted, dated from the newest publication). The catalog's own
+    name and ordering link come from the brochure.yaml of the publications folder (or above it), never from one
+    publication's own folder: a contributor's brochure.yaml configures that publication only."""
     entries = tuple(_entry(r) for r in sorted(records, key=lambda r: (r["title"], r["id"])))
-    found = find_config(Path(records[0]["source"]).parent) if records else None
+    found = find_config(folder.resolve())
     config = load_config(found) if found else Config()  # each publication's build warned of a missing one
     dated = [e.updated for e in entries if e.dated]  # a date no writer gave is never shown as the catalog's
     updated = max(dated or [e.updated for e in entries], default=dt.date(2000, 1, 1))

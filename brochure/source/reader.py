@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from brochure.errors import Location, ResourceError, SourceError, warn
+from brochure.errors import BrochureError, Location, ResourceError, SourceError, warn
 from brochure.model import Image, Metadata, Publication, Publisher, Section
 from brochure.sandbox import check_image, is_web_address, resolve_local
 from brochure.source import frontmatter, glyphs, markup
@@ -66,6 +66,17 @@ def _warn_unset_characters(text: str, path: Path) -> None:
                   "or show an empty box", Location(path, line + 1))
     if len(unset) > glyphs.MAX_REPORTED:
         warn(log, f"{len(unset) - glyphs.MAX_REPORTED} more characters no shipped font has", Location(path))
+
+
+def declared_id(path: Path) -> tuple[str, int]:
+    """The id a source declares in its front matter (or its file name's stem) and the line that says so; a source that
+    cannot be read is taken at its stem (its build reports why)."""
+    try:
+        data, key_lines, _, _ = frontmatter.split(_read_text(path), path)
+    except BrochureError:
+        return path.stem, 1
+    ident = data.get("id")
+    return (str(ident), key_lines.get("id", 1)) if ident else (path.stem, 1)
 
 
 def _read_text(path: Path) -> str:
