@@ -38,3 +38,12 @@ def test_a_publication_folders_own_config_does_not_configure_the_catalog(tmp_pat
     page = (tmp_path / "dist" / "index.html").read_text(encoding="utf-8")
     assert "Example County Department of Public Health: publications" in page
     assert "https://health.example.org/order" in page and "clinic.example.net" not in page
+
+
+def test_a_fifo_as_the_source_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path):
+    import os
+
+    fifo = tmp_path / "waiting.md"
+    os.mkfifo(fifo)
+    result = run_cli("build", fifo, "-o", tmp_path / "out")
+    assert result.code == 2 and result.err == "error: waiting.md: not a regular file\n"

@@ -82,14 +82,16 @@ def declared_id(path: Path) -> tuple[str, int]:
 def _read_text(path: Path) -> str:
     """The source as text: UTF-8 (a BOM is dropped), LF line ends; a clear error otherwise."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("no such file", Location(path)) from None
+        if not path.is_file():  # a folder, a FIFO (which would wait for a writer forever) or a device
+            raise SourceError("no such file" if not path.exists() else "not a regular file", Location(path))
+        with path.open("rb") as source:  # never more than the limit and one byte: a huge file is refused unread
+            raw = source.read(MAX_SOURCE_BYTES + 1)
     except OSError as err:
         raise SourceError(f"cannot read the file: {err.strerror}", Location(path)) from None
     if len(raw) > MAX_SOURCE_BYTES:
         line = raw[:MAX_SOURCE_BYTES].count(b"\n") + 1
-        raise SourceError(f"the source passes the {MAX_SOURCE_BYTES // 1_000_000} MB limit on this line ({len(raw):,} bytes in all)", Location(path, line))
+        size = path.stat().st_size
+        raise SourceError(f"the source passes the {MAX_SOURCE_BYTES // 1_000_000} MB limit on this line ({size:,} bytes in all)", Location(path, line))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
