@@ -17,15 +17,23 @@ from lxml import etree
 
 from brochure import upstream
 from brochure.checks import gate as check
-from brochure.checks import pdftags, readability
+from brochure.checks import pdftags, readability, validate
 from brochure.editions import epub
 from brochure.model import Brand
 from brochure.source.reader import read_publication
-from conftest import PML, Run, run_cli
+from conftest import PML, Run, run_cli, shipped_fonts
 
 A11Y = Path(__file__).parent / "fixtures" / "a11y"
 TABLES = A11Y / "tables.md"
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+
+
+def reads_the_gate(test):
+    """Marks a test of what `brochure build --check` made (the `checked` fixture): slow, and it needs a JVM (EPUBCheck,
+    Nu, veraPDF) and Chromium (Ace)."""
+    for mark in (pytest.mark.slow, pytest.mark.java, pytest.mark.browser):
+        test = mark(test)
+    return test
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +41,10 @@ def checked(tmp_path_factory) -> dict[str, tuple[Run, Path]]:
     """`brochure build --check` on PML, on a fixture with a table, a figure and Spanish, on a skipped heading,
     and (PDF only) on a decorative image.
 
-    The three run side by side (each already runs its validators in parallel): Java and Chromium start slowly.
+    The four run side by side (each already runs its validators in parallel): Java and Chromium start slowly. The
+    veraPDF helper they all run is compiled first, once, into the session's cache, rather than by each of them.
     """
+    validate._pdfua_classes()
     jobs = {"pml": (PML,), "tables": (TABLES,), "skipped": (A11Y / "skipped-heading.md", "--format", "pdf"),
             "decorative": (A11Y / "decorative.md", "--format", "pdf")}
     outdirs = {name: tmp_path_factory.mktemp(f"{name}-checked") / "out" for name in jobs}
@@ -68,10 +78,10 @@ def pml_tree(pml_checked) -> list[pdftags.Element]:
 
 
 def tagged_pdf(tmp_path: Path, body: str, name: str = "x.pdf") -> Path:
-    """A small PDF/UA-1 PDF made by WeasyPrint from an HTML body."""
+    """A small PDF/UA-1 PDF made by WeasyPrint from an HTML body, in the shipped fonts."""
     out = tmp_path / name
     html = f'<html lang="en"><head><title>Test</title></head><body>{body}</body></html>'
-    weasyprint.HTML(string=html, base_url=str(A11Y) + "/").write_pdf(out, pdf_variant="pdf/ua-1")
+    weasyprint.HTML(string=html, base_url=str(A11Y) + "/").write_pdf(out, pdf_variant="pdf/ua-1", **shipped_fonts())
     return out
 
 
@@ -82,6 +92,7 @@ def messages(findings) -> list[str]:
 # ---------------------------------------------------------------- the gate on the PML publication
 
 
+@reads_the_gate
 def test_pml_passes_the_gate_and_claims_conformance(pml_checked):
     data = (pml_checked / "pml.epub").read_bytes()
     assert epub.conformance_claimed(data)
@@ -94,6 +105,7 @@ def test_a_plain_build_makes_no_conformance_claim(pml_build):
     assert not epub.conformance_claimed((pml_build / "pml.epub").read_bytes())
 
 
+@reads_the_gate
 def test_gate_failure_writes_nothing_and_names_each_finding(checked):
     result, outdir = checked["skipped"]
     assert result.code == 1
@@ -115,6 +127,7 @@ def test_check_is_refused_for_a_folder(tmp_path):
     assert result.code == 2 and "one publication" in result.err
 
 
+@reads_the_gate
 def test_epub_package_and_navigation(pml_checked):
     with zipfile.ZipFile(pml_checked / "pml.epub") as book:
         opf = etree.fromstring(book.read("EPUB/content.opf"))
@@ -133,12 +146,14 @@ def test_epub_package_and_navigation(pml_checked):
     assert "{http://www.idpf.org/2007/ops}prefix" not in cover.attrib  # Nu rejects ebooklib's epub:prefix
 
 
+@reads_the_gate
 def test_a_passage_in_another_language_keeps_its_lang(tables_checked):
     body = etree.fromstring(zipfile.ZipFile(tables_checked / "tables.epub").read("EPUB/body.xhtml"))
     spanish = body.xpath("//x:p[@lang='es']", namespaces=XHTML)
     assert [p.text for p in spanish] == ["Lávese las manos a menudo con agua y jabón."]
 
 
+@pytest.mark.slow
 def test_decorative_image_is_presentation_in_the_epub(tmp_path):
     result = run_cli("build", A11Y / "decorative.md", "-o", tmp_path, "--format", "epub")
     assert result.code == 0, result.err
@@ -150,6 +165,7 @@ def test_decorative_image_is_presentation_in_the_epub(tmp_path):
 # ---------------------------------------------------------------- the download PDF's structure tree
 
 
+@reads_the_gate
 def test_pdf_catalog_language_title_bar_and_agency_author(pml_checked):
     with pikepdf.open(pml_checked / "pml.pdf") as pdf:
         assert str(pdf.Root.Lang) == "en"
@@ -158,6 +174,7 @@ def test_pdf_catalog_language_title_bar_and_agency_author(pml_checked):
         assert str(pdf.docinfo.Author) == "National Institute of Neurological Disorders and Stroke"
 
 
+@reads_the_gate
 def test_pdf_headings_follow_the_source_without_skipping(pml_tree):
     pub = read_publication(PML)
     levels = [int(e.kind[1]) for e in pml_tree if e.kind in ("H1", "H2", "H3", "H4", "H5", "H6")]
@@ -166,6 +183,7 @@ def test_pdf_headings_follow_the_source_without_skipping(pml_tree):
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels))
 
 
+@reads_the_gate
 def test_pdf_lists_are_l_of_li(pml_tree):
     lists = list(pdftags.iter_kinds(pml_tree, "L"))
     outline = read_publication(PML).outline
@@ -179,6 +197,7 @@ def test_pdf_lists_are_l_of_li(pml_tree):
     assert len(items) == entries + 3 and all("LBody" in li.children for li in items)  # contents entries, 3 symptoms
 
 
+@reads_the_gate
 def test_pdf_links_have_alt_text_and_link_elements(pml_checked, pml_tree):
     with pikepdf.open(pml_checked / "pml.pdf") as pdf:
         annotations = [a for page in pdf.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
@@ -190,6 +209,7 @@ def test_pdf_links_have_alt_text_and_link_elements(pml_checked, pml_tree):
     assert sum(link.objects for link in links) == len(annotations)
 
 
+@reads_the_gate
 def test_pdf_table_headers_are_th_and_figures_have_alt(tables_checked):
     with pikepdf.open(tables_checked / "tables.pdf") as pdf:
         tree = pdftags.elements(pdf)
@@ -199,6 +219,7 @@ def test_pdf_table_headers_are_th_and_figures_have_alt(tables_checked):
     assert [f.alt for f in figures] == ["Bar chart: hand washing went up each year from 2021 to 2023"]
 
 
+@reads_the_gate
 def test_pdf_reading_order_is_the_source_order(pml_checked):
     pub = read_publication(PML)
     blocks = [text for _, text in readability.text_blocks(pub.body_html)]
@@ -212,6 +233,7 @@ def test_pdf_reading_order_is_the_source_order(pml_checked):
     assert "missing from the structure tree" in messages(pdftags.structure_findings(pdf, blocks + ["Not in the PDF."]))[0]
 
 
+@reads_the_gate
 def test_tagged_text_follows_the_structure_tree(pml_checked):
     text = pdftags.tagged_text(pml_checked / "pml.pdf")
     first, last = "Whatisprogressivemultifocalleukoencephalopathy?Progressive", "Thosewhosurvivethedisease"
@@ -221,6 +243,7 @@ def test_tagged_text_follows_the_structure_tree(pml_checked):
 # ---------------------------------------------------------------- brochure.upstream: what WeasyPrint leaves out
 
 
+@reads_the_gate
 def test_decorative_image_is_an_artifact_and_passes_pdf_ua(checked):
     result, outdir = checked["decorative"]
     assert result.code == 0, result.err
@@ -267,6 +290,7 @@ def test_weasyprint_alt_error_is_silenced_only_for_decorative_images():
     assert not quiet.filter(record) and quiet.filter(other)
 
 
+@reads_the_gate
 def test_a_passage_in_another_language_has_lang_in_the_pdf(tables_checked):
     with pikepdf.open(tables_checked / "tables.pdf") as document:
         tagged = [(str(e.S), str(e.Lang)) for e in _struct(document.Root.StructTreeRoot.K) if "/Lang" in e]
@@ -282,7 +306,7 @@ def test_passages_broken_over_lines_and_pages_keep_their_lang(caplog):
     spanish, french = "Lávese las manos a menudo con agua y jabón. " * 12, "Lavez-vous les mains avec du savon, " * 5
     html = f"""<html lang="en"><head><title>T</title><style>@page {{ size: 300px; margin: 20px }}</style></head><body>
     <h1>A</h1><div style="height: 170px"></div><p lang="es">{spanish}</p><p>Say <span lang="fr">{french}</span> too.</p>"""
-    document = weasyprint.HTML(string=html).render(pdf_tags=True)
+    document = weasyprint.HTML(string=html).render(pdf_tags=True, **shipped_fonts())
     layout = upstream.layout_facts(document, "en")
     fixed = upstream.fix_structure(document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True), layout)
     with pikepdf.open(io.BytesIO(fixed)) as out:
@@ -295,6 +319,7 @@ def test_passages_broken_over_lines_and_pages_keep_their_lang(caplog):
     assert "no structure element holds the passage in de 'Nicht im PDF.'" in caplog.text
 
 
+@reads_the_gate
 def test_link_contents_are_the_link_text(pml_checked, tables_checked):
     with pikepdf.open(pml_checked / "pml.pdf") as document:
         annotations = [a for page in document.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
@@ -315,7 +340,7 @@ def test_link_contents_are_the_link_text(pml_checked, tables_checked):
 
 def test_structure_checks_catch_an_untagged_pdf(tmp_path):
     out = tmp_path / "untagged.pdf"
-    weasyprint.HTML(string="<html><body><p>Hi</p></body></html>").write_pdf(out)
+    weasyprint.HTML(string="<html><body><p>Hi</p></body></html>").write_pdf(out, **shipped_fonts())
     assert set(messages(pdftags.structure_findings(out))) >= {
         "no document language (/Lang)", "not marked as a tagged PDF (/MarkInfo /Marked)", "no structure tree"}
 
@@ -374,6 +399,7 @@ def test_a_pale_brand_colour_fails_contrast():
     assert all(f.tool == "contrast" and "below 4.5:1" in f.message for f in findings)
 
 
+@reads_the_gate
 def test_shuffled_blocks_are_deterministic_failures(pml_checked):
     # Any reordering of distinct blocks is caught, not only the one above.
     pub = read_publication(PML)

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import PML, ROOT
 
+pytestmark = pytest.mark.slow  # two PML builds, and the typography checks in a pytest of their own
+
 NO_FONTS = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig>

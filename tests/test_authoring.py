@@ -9,6 +9,7 @@ from brochure import read_publication
 from conftest import run_cli
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_scaffold_has_valid_front_matter_and_builds_an_epub(tmp_path, lang):
     made = run_cli("new", "lyme-disease", "--title", 'Lyme "disease": the facts', "--lang", lang, "--dir", tmp_path / "publications")
@@ -24,6 +25,7 @@ def test_scaffold_has_valid_front_matter_and_builds_an_epub(tmp_path, lang):
     assert (tmp_path / "dist" / "lyme-disease.epub").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_scaffold_builds_a_pdf_in_a_catalog(tmp_path):
     folder = tmp_path / "publications"
     assert run_cli("new", "first-aid", "--title", "First aid", "--dir", folder).code == 0

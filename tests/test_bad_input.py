@@ -49,6 +49,7 @@ def test_unreadable_file(tmp_path):
     assert result.err.strip() == "error: folder.md: not a regular file"
 
 
+@pytest.mark.slow
 def test_unknown_front_matter_key_is_a_warning_with_a_suggestion(tmp_path):
     source = tmp_path / "typo.md"
     source.write_text("---\ntitle: T\nlang: en\nsubtitel: S\n---\n\nText.\n", encoding="utf-8")
@@ -69,6 +70,7 @@ def test_failed_build_leaves_previous_outputs_intact(tmp_path):
     assert sorted(p.name for p in outdir.iterdir()) == ["pub.epub"]
 
 
+@pytest.mark.slow
 def test_sources_are_never_modified(tmp_path):
     source = tmp_path / "pub.md"
     text = "---\ntitle: T\nlang: en\n---\n\nText with \"quotes\".\r\n"
@@ -103,6 +105,7 @@ def _texts(outdir, stem):
     return pdf, epub, author
 
 
+@pytest.mark.slow
 def test_front_matter_overrides_one_field_of_the_configured_publisher(configured):
     source = configured / "phone.md"
     source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher_phone: 301-496-5751\n---\n\nText.\n", encoding="utf-8")
@@ -115,6 +118,7 @@ def test_front_matter_overrides_one_field_of_the_configured_publisher(configured
     assert author == "National Institute of Neurological Disorders and Stroke"
 
 
+@pytest.mark.slow
 def test_another_publisher_takes_nothing_from_the_configured_one(configured):
     """Naming another agency drops the config's parent body, office, contact, address, phone and web site."""
     source = configured / "cdc.md"
@@ -131,6 +135,7 @@ def test_another_publisher_takes_nothing_from_the_configured_one(configured):
             assert other not in text, other
 
 
+@pytest.mark.slow
 def test_another_publisher_without_contact_details_is_a_warning(configured):
     source = configured / "bare.md"
     source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")

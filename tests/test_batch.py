@@ -22,6 +22,7 @@ def library(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_builds_every_publication_and_the_catalog(library, tmp_path):
     dist = tmp_path / "dist"
     result = run_cli("build", library, "-o", dist, "--format", "pdf,epub", "-j", "2")
@@ -36,6 +37,7 @@ def test_builds_every_publication_and_the_catalog(library, tmp_path):
     assert 'href="pml/pml.pdf"' in page and 'href="lpm-es/lpm-es.epub"' in page
 
 
+@pytest.mark.slow
 def test_spanish_publication_uses_spanish_words_and_quotes(library, tmp_path):
     dist = tmp_path / "dist"
     assert run_cli("build", library, "-o", dist, "--format", "pdf").code == 0
@@ -48,6 +50,7 @@ def test_spanish_publication_uses_spanish_words_and_quotes(library, tmp_path):
     assert "«sustancia blanca»" in normalise(text)
 
 
+@pytest.mark.slow
 def test_unchanged_publications_are_skipped_and_changed_ones_rebuilt(library, tmp_path):
     dist = tmp_path / "dist"
     assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0
@@ -84,6 +87,7 @@ def test_one_bad_publication_does_not_stop_the_others(library, tmp_path):
     assert "Broken" not in (dist / "catalog.xml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_no_change_rebuild_leaves_the_catalog_alone_until_it_is_missing_or_stale(library, tmp_path):
     dist = tmp_path / "dist"
     assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0
@@ -100,6 +104,7 @@ def test_no_change_rebuild_leaves_the_catalog_alone_until_it_is_missing_or_stale
     assert "lpm-es" not in (dist / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_log_is_one_line_per_publication_off_a_terminal_and_nothing_with_q(library, tmp_path):
     dist = tmp_path / "dist"
     logged = run_cli("build", library, "-o", dist, "--format", "epub")
@@ -143,6 +148,7 @@ def test_progress_bar_on_a_terminal(library, tmp_path):
     assert "2 built, 0 unchanged" in done.stdout.decode()
 
 
+@pytest.mark.slow
 def test_a_config_change_rebuilds_every_publication_under_it(library, tmp_path):
     dist = tmp_path / "dist"
     assert run_cli("build", library, "-o", dist, "--format", "epub").code == 0

@@ -2,6 +2,8 @@
 catalog and point its ordering link elsewhere with a brochure.yaml of its own."""
 from __future__ import annotations
 
+import pytest
+
 from conftest import run_cli
 
 
@@ -14,6 +16,7 @@ def source(title, extra=""):
     return f"---\ntitle: {title}\nlang: en\ndate: 2024-05-01\n{extra}---\n\n## About\n\nText about {title.lower()}.\n"
 
 
+@pytest.mark.slow
 def test_two_sources_with_one_id_are_both_refused_and_neither_overwrites_the_other(tmp_path):
     write(tmp_path / "pubs" / "brochure.yaml", "publisher:\n  name: Example County Department of Public Health\n")
     write(tmp_path / "pubs" / "flu" / "flu.md", source("Flu", "id: pml\n"))
@@ -27,6 +30,7 @@ def test_two_sources_with_one_id_are_both_refused_and_neither_overwrites_the_oth
     assert (tmp_path / "dist" / "index.html").read_text(encoding="utf-8").count('id="pub-') == 1
 
 
+@pytest.mark.slow
 def test_a_publication_folders_own_config_does_not_configure_the_catalog(tmp_path):
     write(tmp_path / "pubs" / "brochure.yaml", "publisher:\n  name: Example County Department of Public Health\n"
           "  order_url: https://health.example.org/order\n")

@@ -70,6 +70,7 @@ def _epub_cover(paths) -> bytes:
         return book.read("EPUB/images/cover.png")
 
 
+@pytest.mark.slow
 def test_the_cover_picture_is_rasterised_again_only_when_the_cover_changes(tmp_path, monkeypatch):
     """Editing the body reuses the cached cover picture (EPUB and catalog); editing what the cover shows does not."""
     monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path / "cache"))

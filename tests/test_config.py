@@ -35,6 +35,7 @@ def write_config(folder, text):
     (folder / "brochure.yaml").write_text(text, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_misspelt_key_warns_with_the_nearest_known_one_and_the_build_goes_on(folder):
     write_config(folder, "publisher:\n  name: Example Health\n  phon: 555-010-0100\nbrand:\n  colour_rgb: '#1d5e4a'\n")
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
@@ -42,6 +43,7 @@ def test_a_misspelt_key_warns_with_the_nearest_known_one_and_the_build_goes_on(f
     assert "warning: brochure.yaml:3: unknown configuration key 'publisher.phon' (did you mean 'publisher.phone'?)" in result.err
 
 
+@pytest.mark.slow
 def test_a_key_in_the_wrong_section_is_pointed_to_its_section(folder):
     write_config(folder, "publisher:\n  name: Example Health\n  trim: letter\npublsher: {}\n")
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
@@ -69,6 +71,7 @@ def test_a_bad_value_is_one_located_error_and_nothing_is_written(folder, line, t
     assert not (folder / "out").exists()
 
 
+@pytest.mark.slow
 def test_without_any_brochure_yaml_the_editions_name_a_neutral_publisher_and_stay_valid(folder):
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
     assert result.code == 0, result.err
@@ -87,6 +90,7 @@ def test_strict_makes_the_first_warning_an_error_before_anything_is_written(fold
     assert not (folder / "out").exists()
 
 
+@pytest.mark.slow
 def test_init_writes_a_config_every_key_of_which_is_known_and_never_overwrites(folder, caplog):
     result = run_cli("init", folder, "--name", "Example County Health")
     assert result.code == 0, result.err
@@ -106,6 +110,7 @@ def test_init_writes_a_config_every_key_of_which_is_known_and_never_overwrites(f
     assert built.code == 0, built.err
 
 
+@pytest.mark.slow
 def test_version_help_and_options_after_the_sub_command(folder):
     assert run_cli("--version").out.strip() == f"brochure {__version__}"
     help_text = run_cli("--help").out
@@ -121,6 +126,7 @@ def test_jobs_must_be_a_positive_number(folder, jobs):
     assert result.code == 2 and "-j/--jobs" in result.err and "1 or more" in result.err
 
 
+@pytest.mark.slow
 def test_cache_dir_keeps_the_caches_where_it_says(folder):
     write_config(folder, "publisher:\n  name: Example Health\n")
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--cache-dir", folder / "caches")
@@ -130,6 +136,7 @@ def test_cache_dir_keeps_the_caches_where_it_says(folder):
     assert {p.name for p in versions.iterdir()} >= {"hyphenation", "jinja", "covers"}
 
 
+@pytest.mark.slow
 def test_a_config_that_names_no_publisher_gets_the_neutral_one_with_a_located_warning(folder):
     write_config(folder, "brand:\n  colour_rgb: '#1d5e4a'\n")
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out", "--format", "epub")

@@ -10,17 +10,22 @@ from __future__ import annotations
 import functools
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pikepdf
 import pytest
 from readback import embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
 
+from brochure.assets import FONTS
 from brochure.checks import validate
 from brochure.editions import pdf
+from brochure.errors import Finding
 from brochure.render.html import DOWNLOAD_STYLES, render_html
 from brochure.source.reader import read_publication
-from conftest import ROOT, run_cli
+from conftest import ROOT, machine_with_fonts, run_cli
+
+pytestmark = pytest.mark.slow  # the corpus build alone takes a minute or more
 
 CORPUS = ROOT / "tests" / "corpus"
 SOURCES = sorted(CORPUS.glob("*/*.md"))
@@ -118,10 +123,31 @@ def test_the_long_dosing_table_runs_over_pages_with_its_header():
     assert len(pages) >= 3
 
 
-def test_epubcheck_finds_nothing_in_any_epub(corpus):
+@pytest.fixture(scope="module")
+def broken_epub(corpus, tmp_path_factory) -> Path:
+    """The first corpus EPUB without its nav document."""
+    good = _outputs(corpus, SOURCES[0]) / f"{SOURCES[0].stem}.epub"
+    broken = tmp_path_factory.mktemp("broken") / "broken.epub"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            if not item.filename.endswith("nav.xhtml"):
+                target.writestr(item, source.read(item.filename))
+    return broken
+
+
+@pytest.fixture(scope="module")
+def epubcheck_findings(corpus, broken_epub) -> dict[str, list[Finding]]:
+    """EPUBCheck's findings for every corpus EPUB, and for the broken one second (after the good EPUB it was made
+    from), all in one Java run."""
     epubs = [_outputs(corpus, source) / f"{source.stem}.epub" for source in SOURCES]
-    findings = dict(zip([epub.name for epub in epubs], validate.epubcheck_many(epubs), strict=True))
-    assert {name: found for name, found in findings.items() if found} == {}
+    epubs.insert(1, broken_epub)
+    return dict(zip([epub.name for epub in epubs], validate.epubcheck_many(epubs), strict=True))
+
+
+@pytest.mark.java
+def test_epubcheck_finds_nothing_in_any_epub(epubcheck_findings):
+    assert len(epubcheck_findings) == len(SOURCES) + 1
+    assert {name: found for name, found in epubcheck_findings.items() if found and name != "broken.epub"} == {}
 
 
 def test_print_editions_pass_their_preflight_and_page_counts_are_multiples_of_four(corpus):
@@ -130,24 +156,46 @@ def test_print_editions_pass_their_preflight_and_page_counts_are_multiples_of_fo
             assert len(document.pages) % 4 == 0, source.stem
 
 
+def write_check_mark_font(path: Path) -> None:
+    """A font of one glyph, a check mark (✓), family "Machine Check": a face the shipped ones are not."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    pen.moveTo((80, 350))
+    for point in ((250, 0), (620, 700), (540, 700), (250, 130), (160, 350)):
+        pen.lineTo(point)
+    pen.closePath()
+    font = FontBuilder(1000, isTTF=True)
+    font.setupGlyphOrder([".notdef", "check"])
+    font.setupCharacterMap({0x2713: "check"})
+    font.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "check": pen.glyph()})
+    font.setupHorizontalMetrics({".notdef": (500, 0), "check": (700, 80)})
+    font.setupHorizontalHeader(ascent=800, descent=-200)
+    font.setupNameTable({"familyName": "Machine Check", "styleName": "Regular"})
+    font.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    font.setupPost()
+    font.save(str(path))
+
+
 def test_the_font_check_sees_a_face_from_the_machine(tmp_path):
-    """A character no shipped face has (✓) is set in a machine font: the check above names it."""
+    """A character no shipped face has (✓) is set in a machine font: the check above names it. The machine is made
+    here: it has the shipped files and one font with a check mark, whatever fonts this machine has."""
+    (tmp_path / "machine").mkdir()
+    write_check_mark_font(tmp_path / "machine" / "MachineCheck.ttf")
+    machine = machine_with_fonts(tmp_path, FONTS, tmp_path / "machine")
     source = tmp_path / "check" / "check.md"
     source.parent.mkdir()
     source.write_text("---\ntitle: Check\nlang: en\ndate: 2024-05-01\n---\n\nDone ✓\n", encoding="utf-8")
-    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf")
+    result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf", env=machine)
     assert result.code == 0, result.err
-    assert [font for font in embedded_fonts((tmp_path / "out" / "check.pdf").read_bytes()) if not _shipped(font)] != []
+    assert [font for font in embedded_fonts((tmp_path / "out" / "check.pdf").read_bytes()) if not _shipped(font)] == ["Machine-Check"]
 
 
-def test_epubcheck_many_reports_each_broken_epub(corpus, tmp_path):
-    import zipfile
-
-    good = _outputs(corpus, SOURCES[0]) / f"{SOURCES[0].stem}.epub"
-    broken = tmp_path / "broken.epub"
-    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
-        for item in source.infolist():
-            if not item.filename.endswith("nav.xhtml"):
-                target.writestr(item, source.read(item.filename))
-    clean, damaged = validate.epubcheck_many([good, broken])
-    assert clean == [] and damaged != []
+@pytest.mark.java
+def test_epubcheck_many_reports_each_broken_epub(epubcheck_findings):
+    """The broken EPUB's findings are its own: the good EPUB before it and those after it have none."""
+    names = list(epubcheck_findings)
+    assert names[1] == "broken.epub"
+    assert epubcheck_findings[names[0]] == [] and epubcheck_findings["broken.epub"] != []
+    assert all(epubcheck_findings[name] == [] for name in names[2:])

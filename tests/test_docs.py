@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from conftest import ROOT, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -20,6 +22,7 @@ def test_every_make_target_in_the_readme_exists():
         assert re.search(rf"^{target}:", makefile, re.M), target
 
 
+@pytest.mark.slow
 def test_every_brochure_subcommand_in_the_readme_has_help():
     for command in set(re.findall(r"brochure (\w+) ", README)) - {"is"}:
         result = run_cli(command, "--help")
@@ -46,17 +49,19 @@ def test_the_build_reads_no_shared_folder():
     assert tracked.strip() == ""
 
 
-def test_previews_are_renders_of_the_current_pdf(pml_build):
-    """docs/cover.png and docs/inside-page.png are what scripts/previews.py makes from today's PDF (else: make previews)."""
+def test_previews_are_renders_of_the_current_pdf(pml_build, golden):
+    """docs/cover.png and docs/inside-page.png are, byte for byte, what scripts/previews.py makes from today's PDF
+    (`make previews` or `pytest --update-golden` writes them)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("previews", ROOT / "scripts" / "previews.py")
     previews = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(previews)
     for name, png in previews.previews((pml_build / "pml.pdf").read_bytes()).items():
-        assert (ROOT / "docs" / name).read_bytes() == png, f"docs/{name} is stale: run `make previews`"
+        golden.check_png(ROOT / "docs" / name, png)
 
 
+@pytest.mark.slow
 def test_make_lint_passes():
     """`make lint` (ruff on the code, tests and scripts; mypy on brochure/) is clean, as the README says it runs."""
     done = subprocess.run(["make", "lint"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)

@@ -33,6 +33,7 @@ def pdf_text(path: Path) -> str:
     return "\n".join(_pdf_page_texts(path.read_bytes()))
 
 
+@pytest.mark.slow
 def test_hash_sections_make_the_contents_and_a_repeated_title_is_dropped(tmp_path):
     source = write(tmp_path, "# Measles\n\nIntro.\n\n# Overview\n\nText.\n\n## Spread\n\nMore.\n\n# Symptoms\n\nFever.\n")
     pub = read_publication(source)
@@ -47,6 +48,7 @@ def test_hash_sections_make_the_contents_and_a_repeated_title_is_dropped(tmp_pat
     assert nav.count("<ol") >= 3  # the contents, Overview's subsections, the page list
 
 
+@pytest.mark.slow
 def test_a_missing_date_is_a_warning_and_no_edition_prints_one(tmp_path):
     source = write(tmp_path, "## Facts\n\nText.\n", front="title: Undated\nlang: en\n")
     result = run_cli("build", tmp_path, "-o", tmp_path / "dist")
@@ -67,6 +69,7 @@ def test_a_date_that_is_not_on_the_calendar_is_a_located_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_fenced_code_is_text_in_every_edition(tmp_path):
     source = write(tmp_path, "Steps:\n\n```html\n<h1>Not a heading</h1>\n<script>alert(1)</script>\n```\n")
     result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf,epub,print")
@@ -86,6 +89,7 @@ def test_us_english_is_hyphenated_with_us_patterns_and_en_gb_with_british():
     assert pyphen.Pyphen(lang="en-GB").inserted("corticosteroid") == pyphen.Pyphen(filename=pyphen.LANGUAGES["en_GB"]).inserted("corticosteroid")
 
 
+@pytest.mark.slow
 def test_addresses_code_and_headings_are_never_hyphenated(tmp_path):
     words = "Clinicaltrials.gov " * 30 + "`immunosuppressive` " * 20 + "https://www.example.org/immunosuppressive/corticosteroids " * 10
     running = " ".join(seed_sentences()[:40])
@@ -98,6 +102,7 @@ def test_addresses_code_and_headings_are_never_hyphenated(tmp_path):
     assert not [line for line in broken if line.rstrip().endswith(("Clinicaltri\u2010", "Clinical\u2010")) or "//" in line.split()[-1]]
 
 
+@pytest.mark.slow
 def test_svg_charts_go_to_print_in_cmyk_and_small_pictures_are_warned(tmp_path):
     source = write(tmp_path, "## Cases\n\n![Cases by week](chart.svg)\n\n![A clinic](small.png)\n")
     (source.parent / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="150" viewBox="0 0 300 150">'
@@ -112,6 +117,7 @@ def test_svg_charts_go_to_print_in_cmyk_and_small_pictures_are_warned(tmp_path):
     assert "chart.svg" not in result.err
 
 
+@pytest.mark.slow
 def test_an_svg_gradient_goes_to_print_and_rgb_left_by_an_svg_is_named_with_its_line(tmp_path):
     gradient = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="150"><defs><linearGradient id="g">'
                 '<stop offset="0" stop-color="#d03030"/><stop offset="1" stop-color="#1478c8"/></linearGradient></defs>'
@@ -139,6 +145,7 @@ def test_missing_alt_text_on_a_second_use_points_at_that_use(tmp_path):
     assert result.err.strip() == "error: sheet.md:11: image 'clinic.png' has no alt text (add it, or mark the image {.decorative})"
 
 
+@pytest.mark.slow
 def test_a_link_to_a_missing_anchor_is_one_located_warning_and_weasyprint_stays_quiet(tmp_path):
     source = write(tmp_path, "## Facts\n\nSee [the table](#dosing).\n\n<script>x()</script>\n")
     result = run_cli("build", source, "-o", tmp_path / "out", "--format", "pdf,epub,print")
@@ -170,12 +177,15 @@ def test_a_builder_bug_in_one_publication_fails_it_alone(tmp_path, monkeypatch):
     assert (tmp_path / "dist" / "catalog.xml").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", ["Text.[^1]\n\n[^1]: A source.\n", "One.\n\n---\n\nTwo.\n\n* * *\n\nThree.\n"], ids=["footnote", "rules"])
 def test_footnotes_and_rules_build_in_print(tmp_path, body):
     result = run_cli("build", write(tmp_path, body), "-o", tmp_path / "out", "--format", "print")
     assert result.code == 0, result.err
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_links_and_ids_no_reader_can_follow_are_mended_with_a_warning(tmp_path):
     """From Python-Markdown's and pandoc's own test documents: relative links, an id typed twice, an id the template
     uses, a heading that starts with a digit, a URL with characters a URL may not hold. The EPUB stays valid."""

@@ -36,6 +36,7 @@ def test_a_damaged_repertoire_copy_is_read_again(fresh_cache):
     assert ord("é") in glyphs.repertoire() and ord("✓") not in glyphs.repertoire()
 
 
+@pytest.mark.slow
 def test_the_build_warns_with_file_line_and_name(tmp_path):
     source = tmp_path / "marks.md"
     source.write_text("---\ntitle: Checklist\nlang: en\n---\n\n- Call your doctor ✓\n- Bring your list\n", encoding="utf-8")

@@ -263,6 +263,7 @@ def test_loopback_images_are_refused_without_a_request(pub, server, body):
 # ---- successes: valid outputs, nothing leaked ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bom_and_crlf_build(pub):
     text = "\ufeff" + FRONT.replace("Hostile", "Byte order mark") + "## A heading\r\n\r\nA line.\r\nAnother line.\r\n"
     source = pub / "bom.md"
@@ -274,6 +275,7 @@ def test_bom_and_crlf_build(pub):
     assert "\ufeff" not in text and "\r" not in text.replace("\r\n", "")
 
 
+@pytest.mark.slow
 def test_nesting_just_inside_the_limits_builds_every_edition(pub):
     body = ("".join("    " * depth + "- level\n" for depth in range(32)) + "\n" + "    " * 32 + "<div>" * 36 + "deepest list" + "</div>" * 36
             + "\n\n" + "> " * 32 + "deepest quote\n\n" + "<div>" * 99 + "deepest HTML" + "</div>" * 99 + "\n")
@@ -284,6 +286,7 @@ def test_nesting_just_inside_the_limits_builds_every_edition(pub):
         assert words in text
 
 
+@pytest.mark.slow
 def test_long_raw_html_lists_with_optional_end_tags_are_not_mistaken_for_nesting(pub):
     body = "<ul>\n" + "".join(f"<li>item {number}\n" for number in range(150)) + "</ul>\n\n<table>\n" + "<tr><td>cell\n" * 150 + "</table>\n"
     result = build(write_source(pub, body), pub.parent / "out", "epub")
@@ -291,6 +294,7 @@ def test_long_raw_html_lists_with_optional_end_tags_are_not_mistaken_for_nesting
     assert "item 149" in assert_valid_outputs(pub.parent / "out")
 
 
+@pytest.mark.slow  # minutes while brochure/source/reader.py's heading scan is quadratic
 def test_5000_headings_build(pub):
     source = write_source(pub, "".join(f"### Question {number}\n" for number in range(5000)))
     result = build(source, pub.parent / "out", "pdf")
@@ -305,6 +309,7 @@ def test_5000_headings_build(pub):
     assert sum(title.startswith("Question ") for title in titles) == 5000  # every heading is bookmarked
 
 
+@pytest.mark.slow
 def test_safe_svg_builds_and_is_packed_into_the_epub(pub):
     shutil.copy(HOSTILE / "safe.svg", pub / "safe.svg")
     source = write_source(pub, "![A gradient](safe.svg)\n")
@@ -315,6 +320,7 @@ def test_safe_svg_builds_and_is_packed_into_the_epub(pub):
         assert epub.read("EPUB/safe.svg") == (HOSTILE / "safe.svg").read_bytes()
 
 
+@pytest.mark.slow
 def test_raw_html_is_sanitised_with_a_warning_per_removal(pub, server):
     text = (HOSTILE / "raw-html.md").read_text(encoding="utf-8").replace("127.0.0.1:9", f"127.0.0.1:{server.server_port}")
     source = pub / "raw-html.md"
@@ -336,6 +342,7 @@ def test_raw_html_is_sanitised_with_a_warning_per_removal(pub, server):
     assert _Counter.hits == 0
 
 
+@pytest.mark.slow
 def test_links_to_local_files_and_loopback_are_never_fetched(pub, server):
     port = server.server_port
     body = (f"[Passwords](file:///etc/passwd), [the secret](../secret.txt), [loopback](http://127.0.0.1:{port}/page) "
@@ -349,6 +356,7 @@ def test_links_to_local_files_and_loopback_are_never_fetched(pub, server):
     assert _Counter.hits == 0
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_folder_reaches_any_output(pub):
     """Every escape attempt in one source that still builds: no byte of the secret lands in any output."""
     (pub / "link.txt").symlink_to(pub.parent / "secret.txt")
@@ -378,6 +386,7 @@ def outside(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_output_folder_with_unrelated_files_and_symlinks_out(pub, outside):
     outdir = pub.parent / "out"
     outdir.mkdir()
@@ -396,6 +405,7 @@ def test_output_folder_with_unrelated_files_and_symlinks_out(pub, outside):
     assert sorted(path.name for path in outdir.iterdir()) == ["elsewhere", "hostile.epub", "unrelated.txt"]  # no temp files left
 
 
+@pytest.mark.slow
 def test_folder_build_refuses_a_publication_folder_linked_out_of_dist(tmp_path, outside):
     publications = tmp_path / "publications"
     (publications / "p").mkdir(parents=True)

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import PML, run_cli, run_script
 
+pytestmark = pytest.mark.slow  # every test reads a print build (PML, POD, PDF/X-1a) made by the real CLI
+
 TRIM_PT = (396.0, 612.0)  # 5.5 x 8.5 in
 BLEED_PT = 9.0
 

@@ -134,6 +134,7 @@ def run_offline(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", refuse + textwrap.dedent(code)], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_report_works_without_network():
     proc = run_offline("""
         from brochure.checks.readability import report
@@ -161,6 +162,7 @@ def test_sections_split_at_question_headings():
     assert sections_of("Title", "<h2>Only?</h2><p>A.</p>") == [("Only?", "A.")]
 
 
+@pytest.mark.slow
 def test_check_command_reports_each_section_of_the_pml_source():
     result = run_cli("check", PML)
     assert result.code == 0, result.err
@@ -175,6 +177,7 @@ def test_check_command_reports_each_section_of_the_pml_source():
     assert re.search(r"^Overall: grade \d+\.\d, \d+ words, \d+ sentences", result.out, re.MULTILINE)
 
 
+@pytest.mark.slow
 def test_max_grade_turns_the_report_into_a_failing_check():
     assert run_cli("check", PML, "--max-grade", "20").code == 0
     failed = run_cli("check", PML, "--max-grade", "8")
@@ -183,6 +186,7 @@ def test_max_grade_turns_the_report_into_a_failing_check():
     assert len(failed.err.splitlines()) == 3
 
 
+@pytest.mark.slow
 def test_check_command_runs_with_the_network_refused():
     proc = run_offline(f"""
         from brochure.cli import main
@@ -192,6 +196,7 @@ def test_check_command_runs_with_the_network_refused():
     assert "Overall: grade " in proc.stdout and "nltk" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_every_build_prints_one_summary_line_but_not_with_quiet(pml_build, tmp_path):
     loud = run_cli("build", PML, "-o", tmp_path / "loud", "--format", "epub")
     assert loud.code == 0, loud.err
@@ -207,6 +212,7 @@ def test_a_spanish_source_is_not_graded(tmp_path):
     assert result.code == 0 and "readability not measured" in result.out and "es" in result.out
 
 
+@pytest.mark.slow
 def test_a_folder_build_prints_the_summary_of_each_built_publication(tmp_path):
     result = run_cli("build", ROOT / "tests" / "fixtures" / "catalog-src", "-o", tmp_path, "--format", "epub")
     assert result.code == 0, result.err

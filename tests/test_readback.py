@@ -20,7 +20,7 @@ from readback import (
     unrepeated_headers,
 )
 
-from conftest import ROOT
+from conftest import ROOT, shipped_fonts
 
 NOTO_SANS = (ROOT / "brochure" / "assets" / "styles" / "fonts" / "NotoSans-Regular.ttf").as_uri()
 NOTO_SERIF = (ROOT / "brochure" / "assets" / "styles" / "fonts" / "NotoSerif-Regular.ttf").as_uri()
@@ -269,6 +269,6 @@ def test_a_thead_that_is_not_a_header_group_is_found():
 
 
 def test_a_table_on_one_page_needs_no_repeated_header():
-    document = weasyprint.HTML(string="<table><tbody><tr><th>Drug</th></tr><tr><td>r1</td></tr></tbody></table>").render()
+    document = weasyprint.HTML(string="<table><tbody><tr><th>Drug</th></tr><tr><td>r1</td></tr></tbody></table>").render(**shipped_fonts())
     assert unrepeated_headers(document) == []
     assert split_rows(document) == []

@@ -116,6 +116,7 @@ def synthetic_sources(tmp_path_factory) -> list[Path]:
     return [synthetic(folder, seed) for seed in SEEDS]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edition", ["download", "print"])
 def test_synthetic_publications_keep_the_rules(synthetic_sources, edition):
     for source in synthetic_sources:
@@ -124,6 +125,7 @@ def test_synthetic_publications_keep_the_rules(synthetic_sources, edition):
         assert faults(document) == [], source
 
 
+@pytest.mark.slow
 def test_checker_finds_each_fault_when_the_rules_are_off(tmp_path):
     """Where the breaks fall depends on the text: the first of a few synthetic texts that shows all three faults."""
     found = ""
@@ -171,6 +173,7 @@ def _heading_or_contents(element, contents) -> bool:  # type: ignore[no-untyped-
     return element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"} or element in contents
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edition", ["download", "print"])
 def test_headings_and_contents_break_between_words_and_text_is_hyphenated(edition, synthetic_sources):
     for document in (pml_layout(edition), layout(synthetic_sources[0], edition)):

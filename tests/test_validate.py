@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -89,9 +88,8 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def epubcheck_results(epubs) -> dict[str, list[Finding]]:
-    """EPUBCheck findings per fixture EPUB (one Java run each, side by side)."""
-    with ThreadPoolExecutor() as pool:
-        return dict(zip(epubs, pool.map(validate.epubcheck, epubs.values()), strict=True))
+    """EPUBCheck findings per fixture EPUB, in one Java run."""
+    return dict(zip(epubs, validate.epubcheck_many(list(epubs.values())), strict=True))
 
 
 @pytest.fixture(scope="session")
@@ -128,10 +126,14 @@ def test_raise_for_fails_on_errors_not_on_warnings():
 # ---------------------------------------------------------------- EPUBCheck
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_epubcheck_passes_valid_epub(epubcheck_results):
     assert epubcheck_results["good"] == []
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_epubcheck_reports_missing_nav_as_error(epubcheck_results):
     errors = [f for f in epubcheck_results["broken"] if f.severity == "error"]
     assert any(f.message.startswith("RSC-005:") and '"nav"' in f.message for f in errors), errors
@@ -139,6 +141,8 @@ def test_epubcheck_reports_missing_nav_as_error(epubcheck_results):
     assert any(f.location.startswith("EPUB/package.opf:") for f in errors)
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_epubcheck_reports_warnings(epubcheck_results):
     warnings = [f for f in epubcheck_results["broken"] if f.severity == "warning"]
     assert [f.message.split(":")[0] for f in warnings] == ["OPF-085"]
@@ -154,6 +158,8 @@ def test_epubcheck_without_java_is_an_error(epubs, monkeypatch, tmp_path):
 # ---------------------------------------------------------------- Ace
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_ace_flags_missing_accessibility_metadata_of_pandoc_epub(ace_pandoc):
     ids = rule_ids(ace_pandoc)
     assert {"metadata-accessmode", "metadata-accessibilityfeature", "metadata-accessibilityhazard"} <= ids
@@ -161,6 +167,8 @@ def test_ace_flags_missing_accessibility_metadata_of_pandoc_epub(ace_pandoc):
     assert accessmode.severity == "error" and accessmode.location.endswith("content.opf")
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_ace_runs_axe_in_chromium(ace_pandoc):
     # link-name comes from axe-core inside the headless browser, not from Ace's package checks.
     link = [f for f in ace_pandoc if f.message.startswith("link-name ")]
@@ -168,6 +176,8 @@ def test_ace_runs_axe_in_chromium(ace_pandoc):
     assert "\n" not in link[0].message
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_ace_passes_accessible_epub(epubs):
     assert validate.ace(epubs["good"]) == []
 
@@ -181,6 +191,8 @@ def test_ace_without_chromium_is_an_error(epubs, monkeypatch):
 # ---------------------------------------------------------------- Nu HTML Checker
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_nu_keeps_real_errors_and_drops_epub_type():
     findings = validate.nu_html([FIXTURES / "nu" / "content.xhtml"])
     assert [(f.severity, f.location) for f in findings] == [
@@ -191,12 +203,16 @@ def test_nu_keeps_real_errors_and_drops_epub_type():
     assert findings[1].message == "Attribute “type” not allowed on element “section” at this point."
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_nu_checks_epub_content_documents(tmp_path):
     epub = build_epub(tmp_path / "alt.epub", {"EPUB/text.xhtml": ("<li>Wet", '<li><img src="x.png"/>Wet')})
     findings = validate.nu_html_epub(epub)
     assert [(f.severity, f.location) for f in findings] == [("error", "EPUB/text.xhtml:16:11")], findings
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_nu_passes_pandoc_epub_full_of_epub_type(pandoc_epub):
     assert validate.nu_html_epub(pandoc_epub) == []
 
@@ -230,6 +246,8 @@ def test_nu_filter_matches_message_text_exactly():
 # ---------------------------------------------------------------- veraPDF
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_verapdf_fails_untagged_pdf(verapdf_results):
     findings = verapdf_results["untagged"]
     messages = " | ".join(f.message for f in findings)
@@ -238,10 +256,14 @@ def test_verapdf_fails_untagged_pdf(verapdf_results):
     assert all(f.tool == "verapdf" and f.severity == "error" for f in findings)
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_verapdf_passes_weasyprint_pdfua(verapdf_results):
     assert verapdf_results["ua"] == []
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_verapdf_fails_figure_without_alt(verapdf_results):
     # WeasyPrint 70 tags <img alt=""> as a Figure without /Alt instead of an artifact.
     findings = verapdf_results["decorative"]
@@ -255,6 +277,8 @@ def test_verapdf_without_jar_is_an_error(pdfs, monkeypatch):
         validate.pdf_ua(pdfs["ua"])
 
 
+@pytest.mark.slow
+@pytest.mark.java
 def test_pdfua_check_compiled_into_cache(verapdf_results, cache_dir):
     assert list(cache_dir.rglob("pdfua/*/PdfUaCheck.class"))
 

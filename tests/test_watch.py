@@ -71,6 +71,7 @@ def watcher(tmp_path: Path):
         process.wait()
 
 
+@pytest.mark.slow
 def test_watch_serves_a_preview_rebuilds_on_change_and_survives_a_bad_edit(watcher):
     process, source, out, err = watcher
     first = out.get(timeout=POLL_SECONDS)
