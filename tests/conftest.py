@@ -63,9 +63,9 @@ class Run:
     err: str
 
 
-def run_cli(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
+def run_cli(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
     """Run `python -m brochure ARGS` as a user would, in a subprocess (with the given environment, else this one's)."""
-    done = subprocess.run([sys.executable, "-m", "brochure", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    done = subprocess.run([sys.executable, "-m", "brochure", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     return Run(done.returncode, done.stdout, done.stderr)
 
 
