@@ -103,6 +103,7 @@ def pml_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.code == 0, result.err
     return outdir
 
+
 def machine_with_fonts(folder: Path, *font_folders: Path) -> dict[str, str]:
     """This process's environment, for a process that should see only the fonts in font_folders (FONTS_CONF, in folder)."""
     config = folder / "fonts.conf"
@@ -145,8 +146,8 @@ def press_samples(make_sample, tmp_path_factory) -> dict[str, Path]:
     return make_sample.write_samples(tmp_path_factory.mktemp("press"))
 
 
-
 # ---------------------------------------------------------------------------------------------------- golden files
+
 
 class Golden:
     """The golden files: expected outputs kept in the repository (the OPDS feed, the README's pictures).

@@ -72,6 +72,7 @@ def test_a_bad_value_is_one_located_error_and_nothing_is_written(folder, line, t
 
 
 @pytest.mark.slow
+@pytest.mark.java
 def test_without_any_brochure_yaml_the_editions_name_a_neutral_publisher_and_stay_valid(folder):
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
     assert result.code == 0, result.err
@@ -80,7 +81,7 @@ def test_without_any_brochure_yaml_the_editions_name_a_neutral_publisher_and_sta
     with zipfile.ZipFile(epub) as book:
         opf = book.read("EPUB/content.opf").decode()
     assert "<dc:publisher>Public health information</dc:publisher>" in opf
-    assert not validate.blocking(validate.epubcheck(epub)) and not validate.epubcheck(epub)
+    assert validate.epubcheck(epub) == []  # no error, and no warning either (one EPUBCheck run)
 
 
 def test_strict_makes_the_first_warning_an_error_before_anything_is_written(folder):
