@@ -9,6 +9,7 @@ unnecessary or wrong. The sections:
 3. PDF writing (WeasyPrint 70.0): link annotation labels, PDF/X document id and conformance key, the alt
    warning for decorative images.
 4. Structure tree (WeasyPrint 70.0 `pdf_tags=True`): decorative images as artifacts, /Lang on passages.
+5. Folder-independent URLs (WeasyPrint 70.0 names images by the MD5 of their absolute URL): a fixed base URL.
 
 pikepdf is loaded on first use (importlib's LazyLoader): a build with nothing to fix never pays for it.
 """
@@ -22,10 +23,12 @@ import io
 import logging
 import marshal
 import os
+import posixpath
 import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -393,3 +396,56 @@ def _remove(element: Any) -> None:
     parent.K = pikepdf.Array(kids)
     if not kids and parent.get("/S") not in (None, "/Document"):
         _remove(parent)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. Folder-independent URLs
+"""WeasyPrint 70.0 names each raster image after the MD5 of the absolute URL it was fetched from
+(`images.get_image_from_uri`: `image_id = md5(url)`; `pdf/stream.py` `Stream.add_image` makes it the XObject
+name `/i<id><interpolate>`). Rendered against the folder's `file:` URL, the same publication gave other bytes in
+every folder it was built in, and the print job ticket another SHA-256. And a relative link that reaches WeasyPrint
+is joined to the base into a `/URI` naming the build machine's folder (`file:///home/…/other.md`).
+
+So the HTML is rendered against one fixed base URL, PUBLICATION_URL, in a scheme of our own that names no place on
+any machine, and the sandboxed fetcher (editions/pdf.py) maps a URL under it back into the publication's folder
+(`folder_url`) before its usual checks: an image is named after its path inside the folder, wherever the folder is.
+A link WeasyPrint resolved against that base (`is_publication_url`) points at a file of the folder, which no reader
+of a downloaded PDF has: the PDF writer drops it. Not a made-up `file:` URL on purpose: for a `file:` response
+WeasyPrint reads the image again later by the URL's path (`URLFetcherResponse.path`, `LazyLocalImage`), which for a
+made-up path could be some other file of the machine, past the sandbox; for this scheme it draws the bytes the
+fetcher returned (checked, and read once). WeasyPrint joins references with urllib's
+urljoin, which resolves relative references only for the schemes in `urllib.parse.uses_relative`: ours is added.
+Every render keeps its own image cache, keyed by URL: never share one (`render(cache=…)`) between publications,
+whose `chart.png` now has one URL. Retire this when WeasyPrint names images by their content.
+"""
+
+PUBLICATION_SCHEME = "brochure-publication"
+PUBLICATION_URL = f"{PUBLICATION_SCHEME}:/folder/"  # what the HTML is rendered against; `chart.png` is PUBLICATION_URL + "chart.png"
+
+if PUBLICATION_SCHEME not in urllib.parse.uses_relative:
+    urllib.parse.uses_relative.append(PUBLICATION_SCHEME)
+
+
+def is_publication_url(url: str) -> bool:
+    """True for a URL in our scheme: a relative reference WeasyPrint resolved against PUBLICATION_URL."""
+    return url.lower().startswith(f"{PUBLICATION_SCHEME}:")
+
+
+def folder_url(url: str, folder: Path) -> str:
+    """The `file:` URL a URL under PUBLICATION_URL means inside `folder`; any other URL unchanged (one that climbed
+    above the base, `brochure-publication:/x`, too: it names nothing the sandbox serves)."""
+    if not url.startswith(PUBLICATION_URL):
+        return url
+    return f"{folder.as_uri().rstrip('/')}/{url.removeprefix(PUBLICATION_URL)}"
+
+
+def relative_reference(url: str) -> str:
+    """A URL under PUBLICATION_URL as a reference relative to the folder (`chart.png`, `../secret.txt`), for
+    messages; any other URL unchanged."""
+    if not is_publication_url(url):
+        return url
+    parts = urllib.parse.urlsplit(url)
+    if parts.netloc or not parts.path.startswith("/"):
+        return url
+    relative = posixpath.relpath(parts.path, PUBLICATION_URL.split(":", 1)[1])
+    return relative + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")

@@ -34,16 +34,19 @@ class SandboxFetcher(URLFetcher):
         self.folder = folder
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:  # type: ignore[override]
-        """Return the file behind a file: URL, or stop the build naming the refused reference."""
-        target = allowed_file(url, self.folder)
+        """Return the file behind a file: URL or one under upstream.PUBLICATION_URL (a file of the folder, whatever
+        the folder: upstream section 5), or stop the build naming the refused reference."""
+        shown = upstream.relative_reference(url)
+        target = allowed_file(upstream.folder_url(url, self.folder), self.folder)
         if target is None:
-            raise _Refused(url)
+            raise _Refused(shown)
         if is_inside(target, (self.folder.resolve(),)) and not is_inside(target, ASSET_ROOTS):
             try:  # the reader checked the body's images; this also covers anything else from the folder
-                check_image(target, url, Location(target))
+                check_image(target, shown, Location(target))
             except ResourceError as err:
-                raise _Refused(url, err.message) from None
+                raise _Refused(shown, err.message) from None
         media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        # answered under the URL asked for: not a file: URL, so WeasyPrint draws these bytes, never re-reads a path
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": media_type})
 
 
@@ -77,14 +80,29 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
     profiles: dict = {}
     upstream.warm_hyphenation(pub.metadata.lang)
     try:
-        document = weasyprint.HTML(string=html, base_url=pub.folder.as_uri() + "/", url_fetcher=fetcher).render(
+        # the fixed base, not the folder's file: URL: images named alike in every folder, no path in a link (upstream 5)
+        document = weasyprint.HTML(string=html, base_url=upstream.PUBLICATION_URL, url_fetcher=fetcher).render(
             stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), pdf_tags=True, color_profiles=profiles
         )
     except _Refused as refused:
         raise ResourceError(refused.reason) from None
+    _drop_links_into_the_folder(document, pub)
     stamp = f"{pub.metadata.stamp_date.isoformat()}T00:00:00+00:00"
     document.metadata.created = document.metadata.modified = stamp
     return document
+
+
+def _drop_links_into_the_folder(document: weasyprint.Document, pub: Publication) -> None:
+    """A link to a file of the publication's folder (a relative href the Markdown's sanitiser did not see, from a
+    template value) is no use in a downloaded PDF: its annotation goes, its text stays, and a warning names it."""
+    dropped: set[str] = set()
+    for page in document.pages:
+        into_folder = [isinstance(link[1], str) and upstream.is_publication_url(link[1]) for link in page.links]
+        dropped.update(link[1] for link, drop in zip(page.links, into_folder, strict=True) if drop)
+        page.links[:] = [link for link, drop in zip(page.links, into_folder, strict=True) if not drop]
+    for url in sorted(dropped):
+        warn(log, f"link '{upstream.relative_reference(url)}' is neither a web address (https://…) nor an anchor in this "
+                  "publication: its text is kept, the link left out", Location(pub.source))
 
 
 def write_download_pdf(pub: Publication) -> bytes:
