@@ -28,9 +28,11 @@ class Built:
     record: dict
 
 
-def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = ("pdf", "epub"), dist: Path | None = None) -> Built:
-    """Build the requested editions of one source into outdir (default dist/STEM; dist/ID inside a catalog)."""
-    pub = read_publication(source)
+def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = ("pdf", "epub"), dist: Path | None = None,
+          root: Path | None = None) -> Built:
+    """Build the requested editions of one source into outdir (default dist/STEM; dist/ID inside a catalog);
+    root is the publications folder of a catalog build (what the source's own brochure.yaml may set depends on it)."""
+    pub = read_publication(source, root)
     outdir = outdir or (dist / pub.metadata.id if dist else Path("dist") / pub.stem)
     files: dict[str, bytes] = {}
     download_pdf = None
@@ -68,13 +70,13 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     """The print PDF, its imposed booklet and its job ticket; preflight must pass first."""
     from brochure.checks.preflight import preflight
     from brochure.editions import press
-    from brochure.errors import PreflightError
+    from brochure.errors import Location, PreflightError
     from brochure.source.config import BLEED_IN, BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
 
     report = preflight(print_pdf, saddle_stitch=True)
     if not report.passed:
         _blame_svg(pub, report.messages("error"))
-        raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.messages('error'))}")
+        raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.messages('error'))}", Location(pub.source))
     ticket = press.job_ticket(
         print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
         pdfx_version=PDFX[pub.print_spec.pdfx], trim_in=TRIMS_IN[pub.print_spec.trim],

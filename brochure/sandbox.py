@@ -9,11 +9,13 @@ from brochure.assets import ASSET_ROOTS
 from brochure.errors import Location, ResourceError
 
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`\\]+")  # what a configured or front-matter address may be: no script, no quotes
+# What a configured or front-matter address may be: a web page, a mail address or a phone number; no script, no quotes.
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`\\]+|mailto:[^\s<>\"'`\\/:@]+@[^\s<>\"'`\\/:@]+|tel:\+?[0-9][0-9.()-]*")
 
 
 def is_web_address(value: str) -> bool:
-    """True for an http(s) address that can be put in an href as it is (never javascript:, data: or a quote)."""
+    """True for an https:, http:, mailto: or tel: address that can be put in an href as it is (never javascript:,
+    data: or a quote)."""
     return bool(WEB_ADDRESS.fullmatch(value))
 
 

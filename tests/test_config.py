@@ -52,7 +52,7 @@ def test_a_key_in_the_wrong_section_is_pointed_to_its_section(folder):
 
 
 @pytest.mark.parametrize(("line", "text", "message"), [
-    (3, "publisher:\n  name: X\n  url: 'javascript:alert(1)'\n", "publisher.url must be a web address starting with https:// or http://"),
+    (3, "publisher:\n  name: X\n  url: 'javascript:alert(1)'\n", "publisher.url must be an address starting with https://, http://, mailto: or tel:"),
     (2, "brand:\n  colour_rgb: '#20558a; } img { background: url(x) }'\n", "brand.colour_rgb must be a colour like #20558a"),
     (2, "brand:\n  colour_cmyk: [90, 55, 10]\n", "brand.colour_cmyk must be four CMYK percentages"),
     (3, "print:\n  trim: letter\n  pdfx: pdf/x-3\n", "print.pdfx must be one of: pdf/x-4, pdf/x-1a"),
@@ -60,7 +60,15 @@ def test_a_key_in_the_wrong_section_is_pointed_to_its_section(folder):
     (1, "publisher: [a, b]\n", "'publisher' must be a mapping of keys"),
     (2, "a: &x [1, 2]\nb: [*x, *x]\n", "aliases are not allowed"),
     (3, "publisher:\n  name: [unclosed\n", "malformed configuration"),  # where the parser found the list unclosed
-], ids=["script url", "css in a colour", "three inks", "unknown pdfx", "address as one line", "section not a mapping", "alias", "malformed"])
+    (2, "brand:\n  colour_cmyk: [a, b]\n", "brand.colour_cmyk must be four CMYK percentages"),
+    (3, "publisher:\n  name: X\n  address: 12\n", "publisher.address must be a list of text lines"),
+    (1, "print: [1]\n", "'print' must be a mapping of keys"),
+    (3, "publisher:\n  name: X\n  name: Y\n", "the key 'name' is given twice"),
+    (2, "publisher:\n  name: \"\\ud800\"\n", "U+D800 (a surrogate)"),
+    (4, "publisher:\n  name: X\n\n  phone: 555\x00\n", "character U+0000 is not allowed in YAML"),
+    (2, "publisher:\n  2024-01-01: X\n", "the key '2024-01-01' is not text"),
+], ids=["script url", "css in a colour", "three inks", "unknown pdfx", "address as one line", "section not a mapping", "alias",
+        "malformed", "letters for inks", "address a number", "print a list", "a key twice", "surrogate", "nul", "date as key"])
 def test_a_bad_value_is_one_located_error_and_nothing_is_written(folder, line, text, message):
     write_config(folder, text)
     result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
@@ -150,5 +158,58 @@ def test_a_publisher_url_in_front_matter_that_is_no_web_address_is_a_located_err
     source = folder / "flu" / "flu.md"
     source.write_text(SOURCE.replace("date: 2025-09-01\n", "date: 2025-09-01\npublisher_url: 'javascript:alert(1)'\n"), encoding="utf-8")
     result = run_cli("build", source, "-o", folder / "out")
-    assert result.code == 2 and result.err == "error: flu.md:5: publisher_url must be a web address starting with https:// or http://\n"
+    assert result.code == 2 and result.err == "error: flu.md:5: publisher_url must be an address starting with https://, http://, mailto: or tel:\n"
     assert not (folder / "out").exists()
+
+
+@pytest.mark.parametrize(("line", "front", "message"), [
+    (5, "1: x\n", "the key '1' is not text: quote it, or use a name"),
+    (5, "2024-01-01: x\n", "the key '2024-01-01' is not text"),
+    (5, "lang: es\n", "the key 'lang' is given twice"),
+    (5, "subtitle: \"\\ud800\"\n", "U+D800 (a surrogate), which no edition can carry"),
+    (5, "subtitle: \"a\\x01b\"\n", "U+0001 (a control character)"),
+    (5, "subtitle: \"\\uFFFE\"\n", "U+FFFE (a noncharacter)"),
+], ids=["number key", "date key", "duplicate key", "surrogate", "control character", "noncharacter"])
+def test_odd_front_matter_is_one_located_error(folder, line, front, message):
+    write_config(folder, "publisher:\n  name: Example Health\n")
+    (folder / "flu" / "flu.md").write_text(SOURCE.replace("date: 2025-09-01\n", "date: 2025-09-01\n" + front), encoding="utf-8")
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert result.code == 2 and "Traceback" not in result.err
+    (error,) = result.err.strip().splitlines()
+    assert error.startswith(f"error: flu.md:{line}: ") and message in error, error
+    assert not (folder / "out").exists()
+
+
+def test_a_control_character_in_the_text_is_an_error_at_its_line(folder):
+    write_config(folder, "publisher:\n  name: Example Health\n")
+    (folder / "flu" / "flu.md").write_text(SOURCE.replace("## Who", "## W\x1bho"), encoding="utf-8")
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert (result.code, result.err) == (2, "error: flu.md:6: character U+001B (a control character) cannot be published: remove it\n")
+
+
+def test_a_symlinked_or_oversized_brochure_yaml_is_refused(folder, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "brochure.yaml"
+    elsewhere.write_text("publisher:\n  name: Someone Else\n", encoding="utf-8")
+    (folder / "brochure.yaml").symlink_to(elsewhere)
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert (result.code, result.err) == (2, "error: brochure.yaml: the configuration is a symbolic link: it is read only from a regular file\n")
+    (folder / "brochure.yaml").unlink()
+    write_config(folder, "publisher:\n  name: Example Health\n" + "# padding\n" * 7000)
+    result = run_cli("build", folder / "flu" / "flu.md", "-o", folder / "out")
+    assert (result.code, result.err) == (2, "error: brochure.yaml: the configuration is 70,034 bytes; the limit is 64,000\n")
+    assert not (folder / "out").exists()
+
+
+def test_a_template_cache_that_cannot_be_written_costs_only_the_cache(tmp_path):
+    """A read-only or vanished cache folder (PermissionError, FileNotFoundError from Jinja's dump) never fails a build."""
+    import jinja2
+
+    from brochure.render.templates import _BytecodeCache
+
+    gone = tmp_path / "jinja"
+    gone.mkdir()
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ x }}"}), bytecode_cache=_BytecodeCache(str(gone)))
+    gone.rmdir()
+    assert env.get_template("t.html").render(x="<b>") == "&lt;b&gt;" or env.get_template("t.html").render(x="b") == "b"
+    with pytest.raises(OSError):  # what Jinja itself does: the failure the wrapper absorbs
+        jinja2.Environment(loader=jinja2.DictLoader({"t.html": "x"}), bytecode_cache=jinja2.FileSystemBytecodeCache(str(gone))).get_template("t.html")

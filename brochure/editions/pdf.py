@@ -85,7 +85,9 @@ def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprin
             stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), pdf_tags=True, color_profiles=profiles
         )
     except _Refused as refused:
-        raise ResourceError(refused.reason) from None
+        from brochure.source.reader import line_of
+
+        raise ResourceError(refused.reason, Location(pub.source, line_of(pub.source, refused.url))) from None
     _drop_links_into_the_folder(document, pub)
     stamp = f"{pub.metadata.stamp_date.isoformat()}T00:00:00+00:00"
     document.metadata.created = document.metadata.modified = stamp

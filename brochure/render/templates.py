@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 
 import jinja2
@@ -22,8 +23,8 @@ def month_year(date: dt.date, lang: str) -> str:
 
 
 def display_url(url: str) -> str:
-    """A URL as people read it: no scheme, no trailing slash."""
-    return url.split("://", 1)[-1].rstrip("/")
+    """An address as people read it: no scheme (https://, mailto:, tel:), no trailing slash."""
+    return re.sub(r"^(?:[a-z]+://|mailto:|tel:)", "", url).rstrip("/")
 
 
 def cmyk_fraction(percent: float) -> str:
@@ -46,14 +47,26 @@ def environment() -> jinja2.Environment:
     return env
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, except that a cache folder it cannot write to (read-only, full, immutable) costs only the
+    saving of compiled templates, never the build."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept under .cache/jinja (keyed by template source), so a build does not recompile them."""
+    """Compiled templates kept in the cache's jinja folder (keyed by template source), so a build does not
+    recompile them."""
     folder = build_cache.cache_folder("jinja")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _BytecodeCache(str(folder))
 
 
 def render(template: str, **context: object) -> str:

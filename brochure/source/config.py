@@ -21,7 +21,7 @@ from brochure.assets import STRINGS
 from brochure.errors import Location, SourceError, warn
 from brochure.model import Brand, PrintSpec, Publisher
 from brochure.sandbox import is_web_address
-from brochure.source.frontmatter import NoAliasLoader
+from brochure.source.frontmatter import NoAliasLoader, yaml_problem
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _lines(value: Any) -> str | None:
 
 def _web_address(value: Any) -> str | None:
     if _text(value) or not is_web_address(str(value)):
-        return "a web address starting with https:// or http://"
+        return "an address starting with https://, http://, mailto: or tel:"
     return None
 
 
@@ -117,14 +117,55 @@ class Config:
     brand: Brand = field(default_factory=Brand)
     print_spec: PrintSpec = field(default_factory=PrintSpec)
     path: Path | None = None
+    keys: frozenset[tuple[str, str]] = frozenset()  # the (section, key) pairs the file set
 
 
 def find_config(folder: Path) -> Path | None:
-    """The brochure.yaml in the publication's folder or the nearest folder above it."""
+    """The brochure.yaml in the folder or the nearest folder above it (a symbolic link is found, to be refused)."""
     for candidate in (folder, *folder.parents):
-        if (candidate / CONFIG_NAME).is_file():
+        if (candidate / CONFIG_NAME).is_file() or (candidate / CONFIG_NAME).is_symlink():
             return candidate / CONFIG_NAME
     return None
+
+
+# What a brochure.yaml inside a publication's own folder (below the folder being built) may set: that publication's
+# publisher block and trim, the fields its front matter could set too. The brand, the printer's settings and the
+# ordering link are the catalog's, set only at or above the folder being built.
+PUBLICATION_KEYS = frozenset({("publisher", key) for key in ("name", "office", "parent", "contact_name", "address", "phone", "url")}
+                             | {("print", "trim")})
+
+
+def config_files(folder: Path, root: Path | None = None) -> tuple[Path | None, tuple[Path, ...]]:
+    """The configuration of a publication in `folder` when `root` is being built (a single source: its own folder):
+    the nearest brochure.yaml at or above root, and the brochure.yaml files of the folders from below root down
+    to `folder`, which may set only PUBLICATION_KEYS. Which files count never depends on what else is built."""
+    folder = folder.absolute()
+    root = (root or folder).absolute()
+    between = folder.relative_to(root).parts if folder.is_relative_to(root) and folder != root else ()
+    overlays = []
+    for depth in range(1, len(between) + 1):
+        candidate = root.joinpath(*between[:depth]) / CONFIG_NAME
+        if candidate.is_file() or candidate.is_symlink():
+            overlays.append(candidate)
+    return find_config(root), tuple(overlays)
+
+
+def config_for(folder: Path, root: Path | None = None) -> Config:
+    """The configuration that applies to a publication in `folder` when `root` is built (see config_files)."""
+    trusted, overlays = config_files(folder, root)
+    config = load_config(trusted)
+    for overlay in overlays:
+        config = _overlaid(config, load_config(overlay, own_folder=True))
+    return config
+
+
+def _overlaid(config: Config, own: Config) -> Config:
+    """A publication folder's own settings (its keys, already limited to PUBLICATION_KEYS) over the catalog's."""
+    publisher = {key: getattr(own.publisher, key) for section, key in own.keys if section == "publisher"}
+    spec = {key: getattr(own.print_spec, key) for section, key in own.keys if section == "print"}
+    return Config(publisher=Publisher(**{**config.publisher.__dict__, **publisher}), brand=config.brand,
+                  print_spec=PrintSpec(**{**config.print_spec.__dict__, **spec}), path=config.path,
+                  keys=config.keys | own.keys)
 
 
 def load_yaml(text: str) -> Any:
@@ -132,11 +173,19 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
-def load_config(path: Path | None) -> Config:
-    """Read and validate brochure.yaml (the defaults, with no publisher, when there is none)."""
+MAX_CONFIG_BYTES = 64_000  # a brochure.yaml is a few dozen lines; read no more than this
+
+
+def load_config(path: Path | None, own_folder: bool = False) -> Config:
+    """Read and validate brochure.yaml (the defaults, with no publisher, when there is none). A publication folder's
+    own file (own_folder) keeps only PUBLICATION_KEYS: any other key is ignored with a warning at its line."""
     if path is None:
         return Config()
-    return _cached_config(path, path.stat().st_mtime_ns, path.stat().st_size)
+    try:
+        status = path.lstat()
+    except OSError as err:
+        raise SourceError(f"cannot read the configuration: {err.strerror}", Location(path)) from None
+    return _cached_config(path, status.st_mtime_ns, status.st_size, own_folder)
 
 
 def neutral_publisher(config: Config, lang: str) -> Publisher:
@@ -153,9 +202,11 @@ def neutral_publisher(config: Config, lang: str) -> Publisher:
 
 
 @cache
-def _cached_config(path: Path, _mtime: int, _size: int) -> Config:
+def _cached_config(path: Path, _mtime: int, _size: int, own_folder: bool) -> Config:
     data, lines = _read(path)
     _check(data, lines, path)
+    if own_folder:
+        data = _own_keys(data, lines, path)
     publisher = data.get("publisher") or {}
     brand = data.get("brand") or {}
     defaults = Brand()
@@ -172,26 +223,58 @@ def _cached_config(path: Path, _mtime: int, _size: int) -> Config:
         ),
         brand=Brand(colour_rgb=str(brand.get("colour_rgb", defaults.colour_rgb)),
                     colour_cmyk=tuple(float(v) for v in brand.get("colour_cmyk", defaults.colour_cmyk))),  # type: ignore[arg-type]
-        print_spec=PrintSpec(**{key: str(value) for key, value in (data.get("print") or {}).items()}),
+        print_spec=PrintSpec(**{key: str(value) for key, value in (data.get("print") or {}).items() if key in SCHEMA["print"]}),
         path=path,
+        keys=frozenset((section, key) for section, keys in data.items() if isinstance(keys, dict) for key in keys
+                       if key in SCHEMA.get(section, {})),
     )
 
 
+def _own_keys(data: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) -> dict[str, Any]:
+    """A publication folder's brochure.yaml without the catalog's keys, each ignored with a warning at its line."""
+    kept: dict[str, Any] = {}
+    for section, keys in data.items():
+        for key, value in (keys or {}).items():
+            if (section, key) in PUBLICATION_KEYS:
+                kept.setdefault(section, {})[key] = value
+            else:
+                warn(log, f"{section}.{key} is set for the whole catalog, not in a publication's own folder: it is "
+                          f"ignored here (set it in the {CONFIG_NAME} of the folder you build)",
+                     Location(path, lines.get((section, key), 1)))
+    return kept
+
+
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
-    """The file's mapping and the line of every key (by its dotted path), or a located error."""
+    """The file's mapping and the line of every key (by its dotted path), or a located error. Only a regular file
+    of at most MAX_CONFIG_BYTES is read: a symbolic link (which could lead anywhere) is refused."""
+    import stat
+
+    status = path.lstat()
+    if stat.S_ISLNK(status.st_mode):
+        raise SourceError("the configuration is a symbolic link: it is read only from a regular file", Location(path))
+    if not stat.S_ISREG(status.st_mode):
+        raise SourceError("the configuration is not a regular file", Location(path))
+    if status.st_size > MAX_CONFIG_BYTES:
+        raise SourceError(f"the configuration is {status.st_size:,} bytes; the limit is {MAX_CONFIG_BYTES:,}", Location(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SourceError(f"cannot read the configuration: {err}", Location(path)) from None
-    loader = NoAliasLoader(text)
+        with path.open("rb") as stream:
+            text = stream.read(MAX_CONFIG_BYTES + 1).decode("utf-8")
+    except OSError as err:
+        raise SourceError(f"cannot read the configuration: {err.strerror}", Location(path)) from None
+    except UnicodeDecodeError as err:
+        line = err.object[:err.start].count(b"\n") + 1
+        raise SourceError(f"invalid UTF-8 (byte 0x{err.object[err.start]:02x})", Location(path, line)) from None
+    try:
+        loader = NoAliasLoader(text)  # its reader refuses characters YAML does not allow (NUL, most controls)
+    except yaml.YAMLError as err:
+        problem, line = yaml_problem(err, text)
+        raise SourceError(f"malformed configuration: {problem}", Location(path, line)) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise SourceError(f"malformed configuration: {err.problem or err.context}", Location(path, mark.line + 1 if mark else 1)) from None
     except yaml.YAMLError as err:
-        raise SourceError(f"malformed configuration: {err}", Location(path, 1)) from None
+        problem, line = yaml_problem(err, text)
+        raise SourceError(f"malformed configuration: {problem}", Location(path, line)) from None
     finally:
         loader.dispose()
     if data is None:

@@ -64,6 +64,60 @@ class NoAliasLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        """Keys are text, each given once: a key read as a number or a date (`1:`, `2024-01-01:`) or a key given
+        twice is an error at its line (YAML would silently keep the last value)."""
+        seen: set[str] = set()
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    raise yaml.MarkedYAMLError(None, None, f"the key '{key_node.value}' is not text: quote it, or use a name", key_node.start_mark)
+                if key in seen:
+                    raise yaml.MarkedYAMLError(None, None, f"the key '{key}' is given twice", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_scalar(self, node):  # type: ignore[no-untyped-def]
+        """Text that no edition can carry (a surrogate, a control character, a noncharacter such as U+FFFE, which
+        XML, PDF text strings and the EPUB's metadata all refuse) is an error at its line."""
+        value = super().construct_scalar(node)
+        bad = unpublishable(value)
+        if bad:
+            raise yaml.MarkedYAMLError(None, None, f"the value holds {bad}, which no edition can carry", node.start_mark)
+        return value
+
+
+# Characters XML 1.0 does not allow (C0 controls but tab and line ends, surrogates) and the noncharacters.
+_UNPUBLISHABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def unpublishable(text: str) -> str | None:
+    """The first character of text that cannot be published, named (`U+0001 (a control character)`), or None."""
+    found = _UNPUBLISHABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    kind = "a surrogate" if 0xD800 <= code <= 0xDFFF else "a noncharacter" if code >= 0xFDD0 else "a control character"
+    return f"U+{code:04X} ({kind})"
+
+
+def yaml_problem(err: yaml.YAMLError, text: str) -> tuple[str, int]:
+    """A YAML error as one line of text and the 1-based line of the YAML text it is on."""
+    if isinstance(err, yaml.reader.ReaderError):  # a character YAML refuses: PyYAML names its position, not its line
+        return f"character U+{err.character:04X} is not allowed in YAML", text[:err.position].count("\n") + 1
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        return " ".join(str(err.problem or err.context).split()), mark.line + 1 if mark else 1
+    return " ".join(str(err).split()), 1
+
+
+def first_unpublishable(text: str) -> int:
+    """The index of the first character of text that cannot be published (len(text) when there is none)."""
+    found = _UNPUBLISHABLE.search(text)
+    return found.start() if found else len(text)
+
+
 def _located_timestamp(loader: yaml.SafeLoader, node: yaml.Node):  # type: ignore[no-untyped-def]
     """A YAML date that is no day of the calendar (2024-02-30) is an error at its own line, not a traceback."""
     try:
@@ -92,12 +146,9 @@ def _load_yaml(text: str, path: Path) -> dict[str, Any]:
     """Parse the YAML block; errors name the file's own line."""
     try:
         data = yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 2 if mark else 1
-        raise SourceError(f"malformed front matter: {err.problem or err.context}", Location(path, line)) from None
     except yaml.YAMLError as err:
-        raise SourceError(f"malformed front matter: {err}", Location(path, 1)) from None
+        problem, line = yaml_problem(err, text)
+        raise SourceError(f"malformed front matter: {problem}", Location(path, line + 1)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

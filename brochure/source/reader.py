@@ -13,7 +13,7 @@ from brochure.errors import BrochureError, Location, ResourceError, SourceError,
 from brochure.model import Image, Metadata, Publication, Publisher, Section
 from brochure.sandbox import check_image, is_web_address, resolve_local
 from brochure.source import frontmatter, glyphs, markup
-from brochure.source.config import check_print_spec, find_config, load_config, neutral_publisher, strings_for
+from brochure.source.config import check_print_spec, config_for, neutral_publisher, strings_for
 
 # A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
 # Python-Markdown, quadratic in the number of blocks) would take many minutes: a hang, to the person waiting.
@@ -23,13 +23,14 @@ MAX_LINES = 20_000
 log = logging.getLogger(__name__)
 
 
-def read_publication(path: Path | str) -> Publication:
-    """Read, validate and render one Markdown source into a Publication."""
+def read_publication(path: Path | str, root: Path | None = None) -> Publication:
+    """Read, validate and render one Markdown source into a Publication; `root` is the folder being built (the
+    source's own folder when it is built alone), which decides what its configuration may set (config_for)."""
     path = Path(path).absolute()
     text = _read_text(path)
     data, key_lines, body, body_line = frontmatter.split(text, path)
     data = frontmatter.validate(data, key_lines, path)
-    config = load_config(find_config(path.parent))
+    config = config_for(path.parent, root)
     metadata = _metadata(data, path, config, key_lines)
     body_html, found = markup.render(body, metadata.lang, path, body_line, metadata.title)
     images = _images(found.images, path, body, body_line)
@@ -99,6 +100,10 @@ def _read_text(path: Path) -> str:
         raise SourceError(f"invalid UTF-8 (byte 0x{raw[err.start]:02x})", Location(path, line)) from None
     if "\x00" in text:
         raise SourceError("NUL byte in the text", Location(path, text[: text.index("\x00")].count("\n") + 1))
+    bad = frontmatter.unpublishable(text)
+    if bad:  # a control character or noncharacter: no XML, PDF text string or EPUB navigation can carry it
+        line = text[: frontmatter.first_unpublishable(text)].count("\n") + 1
+        raise SourceError(f"character {bad} cannot be published: remove it", Location(path, line))
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if text.count("\n") > MAX_LINES:
         raise SourceError(f"the source has more than {MAX_LINES:,} lines (the limit)", Location(path, MAX_LINES + 1))
@@ -108,7 +113,7 @@ def _read_text(path: Path) -> str:
 def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Metadata:  # type: ignore[no-untyped-def]
     """Fill the front matter's gaps from the project config and the file name."""
     if "publisher_url" in data and not is_web_address(str(data["publisher_url"])):
-        raise SourceError("publisher_url must be a web address starting with https:// or http://", Location(path, key_lines.get("publisher_url", 1)))
+        raise SourceError("publisher_url must be an address starting with https://, http://, mailto: or tel:", Location(path, key_lines.get("publisher_url", 1)))
     publisher = _publisher(data, config.publisher, Location(path, key_lines.get("publisher", 1)))
     ident = str(data.get("id") or path.stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", ident):
@@ -221,3 +226,13 @@ def _is_heading(lines: list[str], number: int) -> bool:
     line = lines[number].lstrip()
     underline = lines[number + 1].strip() if number + 1 < len(lines) else ""
     return line.startswith("#") or "<h" in line.lower() or (bool(underline) and set(underline) <= set("=-"))
+
+
+def line_of(path: Path, reference: str) -> int | None:
+    """The first line of the source that mentions reference (a file a later stage refused), to locate its error."""
+    try:
+        text = _read_text(path)
+    except SourceError:
+        return None
+    index = text.find(reference)
+    return text[:index].count("\n") + 1 if reference and index >= 0 else None
