@@ -1,9 +1,20 @@
-"""Build every publication under a folder: skip what has not changed, build the rest in parallel, then the catalog."""
+"""Build every publication under a folder: skip what has not changed, build the rest in parallel, then the catalog.
+
+Stopping is part of the build: Ctrl-C (SIGINT) or SIGTERM cancels the queue and ends the workers at once (Stopped,
+exit status 128 + the signal), and a worker dies with the parent however the parent dies (a parent-death signal).
+Every publication's folder in dist/ is replaced whole (output.replace_folder) and the manifest is written last, so a
+build stopped at any moment leaves old or new copies, never a mixture, and the next build removes its leftovers.
+"""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,29 +37,48 @@ class Outcome:
     readability: str = ""  # the build's one-line readability summary, when asked for
 
 
+class Stopped(KeyboardInterrupt):
+    """A folder build stopped by Ctrl-C (SIGINT) or SIGTERM: the queue cancelled, the workers ended. Its exit status
+    is 128 + the signal's number; what it says is one line for the user."""
+
+    def __init__(self, signum: int, built: int | None = None, total: int | None = None, dist: Path | None = None):
+        super().__init__(signum)
+        self.signum, self.built, self.total, self.dist = signum, built, total, dist
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        what = "interrupted" if self.signum == signal.SIGINT else f"stopped by {signal.Signals(self.signum).name}"
+        done = f"{self.built} of {self.total} publications built; " if self.total is not None else ""
+        return f"{what}: {done}{self.dist or 'the output folder'} keeps whole old or new copies"
+
+
 def find_sources(folder: Path) -> list[Path]:
     """The Markdown sources of a publications folder: publications/<id>/<name>.md, sorted."""
     return sorted(path for path in folder.glob("*/*.md") if path.is_file())
 
 
 def fingerprint(source: Path, formats: tuple[str, ...], shared: str) -> str:
-    """A hash of everything one publication's outputs depend on: its folder, its config, and the shared assets."""
+    """A hash of everything one publication's outputs depend on: its folder, its config, and the shared assets
+    (files named relative to the publication's folder: the same wherever the folder is checked out)."""
     config = _config_path(source)
     files = sorted(p for p in source.parent.rglob("*") if p.is_file()) + ([config] if config else [])
-    return _digest(files, f"{shared}|{','.join(formats)}")
+    return _digest(files, source.parent, f"{shared}|{','.join(formats)}")
 
 
 def shared_fingerprint() -> str:
     """A hash of what every publication depends on: builder version, code, templates, strings, CSS, fonts."""
     package = Path(__file__).resolve().parent  # its code and, under assets/, its templates, strings, CSS and fonts
     files = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return _digest(files, cache.versions())
+    return _digest(files, package, cache.versions())
 
 
-def _digest(files: list[Path], salt: str) -> str:
+def _digest(files: list[Path], base: Path, salt: str) -> str:
     digest = hashlib.sha256(salt.encode())
     for path in files:
-        digest.update(str(path).encode())
+        digest.update(os.path.relpath(path, base).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -79,16 +109,31 @@ def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: boo
 
 def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[str, ...] = ALL_FORMATS, progress=None,  # type: ignore[no-untyped-def]
               summarise: bool = False) -> list[Outcome]:
-    """Build what changed (or everything with force) with `jobs` processes; write the catalog; return outcomes."""
-    manifest = _read_manifest(dist)
-    before = dict(manifest)
+    """Build what changed (or everything with force) with `jobs` processes; write the catalog; return outcomes.
+    Ctrl-C or SIGTERM raises Stopped, once the queue is cancelled and the workers have ended."""
+    with _stopped_by_signals():
+        return _build_all(folder, dist, jobs, force, formats, progress, summarise)
+
+
+def _build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[str, ...], progress, summarise: bool) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    from brochure.output import remove_leftovers
+
+    remove_leftovers(dist)
+    stored = _read_json(dist / MANIFEST)
+    manifest = _valid_entries(stored)
     sources = find_sources(folder)
+    keys = {str(s): manifest_key(s, folder) for s in sources}
     clashes = _id_clashes(sources)
     sources = [s for s in sources if s not in clashes]
     shared = shared_fingerprint()
-    prints = {str(s): fingerprint(s, formats, shared) for s in sources}
-    todo = [s for s in sources if force or manifest.get(str(s), {}).get("hash") != prints[str(s)] or not _outputs_exist(dist, manifest[str(s)])]
-    outcomes = [Outcome(str(s), manifest[str(s)]["record"], skipped=True) for s in sources if s not in todo]
+    prints = {keys[str(s)]: fingerprint(s, formats, shared) for s in sources}
+
+    def current(source: Path) -> bool:
+        entry = manifest.get(keys[str(source)])
+        return entry is not None and entry["hash"] == prints[keys[str(source)]] and _outputs_exist(dist, entry)
+
+    todo = [s for s in sources if force or not current(s)]
+    outcomes = [Outcome(str(s), manifest[keys[str(s)]]["record"], skipped=True) for s in sources if s not in todo]
     for outcome in outcomes:
         _report(progress, outcome)
     for source, message in clashes.items():
@@ -98,25 +143,47 @@ def build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[s
         outcomes += _run(todo, dist, jobs, formats, progress, summarise)
     for outcome in outcomes:
         if outcome.record is not None and not outcome.skipped:
-            manifest[outcome.source] = {"hash": prints[outcome.source], "record": outcome.record}
+            key = keys[outcome.source]
+            manifest[key] = {"hash": prints[key], "record": {**outcome.record, "source": key}}  # no path of this machine
     manifest = {key: value for key, value in manifest.items() if key in prints}
-    if manifest != before or not all((dist / name).is_file() for name in CATALOG):
+    if manifest != stored or not all((dist / name).is_file() for name in CATALOG):
         _write_catalog(dist, [o.record for o in outcomes if o.record], manifest, folder)
     return sorted(outcomes, key=lambda o: o.source)
 
 
+def manifest_key(source: Path, folder: Path) -> str:
+    """A source's name in the manifest: its path inside the publications folder ("pml/pml.md")."""
+    return source.relative_to(folder).as_posix()
+
+
 def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], progress, summarise: bool) -> list[Outcome]:  # type: ignore[no-untyped-def]
-    """Build the changed publications, in a process pool when there is more than one job."""
-    if jobs <= 1 or len(todo) == 1:
-        results = []
-        for source in todo:
-            results.append(build_one(source, dist, formats, summarise))
-            _report(progress, results[-1])
-        return results
+    """Build the changed publications, in a process pool when there is more than one job; Stopped on a signal."""
+    results: list[Outcome] = []
+    try:
+        if jobs <= 1 or len(todo) == 1:
+            for source in todo:
+                results.append(build_one(source, dist, formats, summarise))
+                _report(progress, results[-1])
+        else:
+            _run_pool(todo, dist, min(jobs, len(todo)), formats, progress, summarise, results)
+    except KeyboardInterrupt as stop:
+        built = sum(1 for result in results if result.record is not None)
+        raise Stopped(getattr(stop, "signum", signal.SIGINT), built, len(todo), dist) from None
+    return results
+
+
+def _run_pool(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], progress, summarise: bool,  # type: ignore[no-untyped-def]
+              results: list[Outcome]) -> None:
+    """Build in `jobs` worker processes, appending each outcome to results as it comes; on any exception (a
+    signal's Stopped above all) cancel the queue and end the workers before passing it on."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    results = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+    # Forked, and by this thread (the fork method launches every worker from submit()): the parent-death signal is
+    # tied to the thread that forked, and the workers must not outlive it.
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(build_one, source, dist, formats, summarise): source for source in todo}
         for future in as_completed(futures):
             try:
@@ -124,7 +191,78 @@ def _run(todo: list[Path], dist: Path, jobs: int, formats: tuple[str, ...], prog
             except Exception as err:  # noqa: BLE001 - a worker that died (killed, out of memory) fails only its publication
                 results.append(Outcome(str(futures[future]), None, _internal_error(futures[future], err)))
             _report(progress, results[-1])
-    return results
+    except BaseException:
+        _end_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _end_workers(pool) -> None:  # type: ignore[no-untyped-def]
+    """Cancel the queued builds and end the running ones now: SIGTERM, then SIGKILL for a worker still alive a second
+    later. (Python 3.14's pool.terminate_workers() does this; before it, the workers are only in pool._processes.)"""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(1)
+        if process.is_alive():
+            process.kill()
+            process.join(1)
+
+
+def _start_worker(parent: int) -> None:
+    """A worker's first step: die with the parent; leave Ctrl-C to the parent (it ends the workers itself, and a
+    terminal sends SIGINT to the whole process group); die on SIGTERM without a word."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have Linux send this process SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG, through ctypes: the standard
+    library has no binding), then exit at once if the parent died before that took effect (this process has been
+    handed to another parent then, so getppid() is no longer `parent`). Elsewhere nothing: the parent still ends its
+    workers on SIGINT and SIGTERM, though not when it is killed."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While a folder build runs, SIGINT and SIGTERM raise Stopped in the main thread (once: a second signal while
+    stopping is ignored). A signal not handled at all now (ignored, say by nohup) stays so; off the main thread,
+    signals cannot be handled and nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def stop(signum: int, frame) -> None:  # type: ignore[no-untyped-def]
+        if os.getpid() != owner:  # a worker forked a moment ago, before its initializer reset this handler
+            os._exit(128 + signum)
+        for each in previous:
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {signum: handler for signum, handler in previous.items() if handler is not signal.SIG_IGN}
+    for signum in previous:
+        signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def _id_clashes(sources: list[Path]) -> dict[Path, str]:
@@ -159,22 +297,30 @@ def _outputs_exist(dist: Path, entry: dict) -> bool:
     return all((dist / href).is_file() for href in entry.get("record", {}).get("files", []))
 
 
-def _read_manifest(dist: Path) -> dict:
+def _read_json(path: Path) -> object:
     try:
-        return json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def _write_catalog(dist: Path, records: list[dict], manifest: dict, folder: Path) -> None:
-    """dist/index.html, dist/catalog.xml and the manifest, written together."""
-    from brochure.catalog.listing import catalog_files
+def _valid_entries(stored: object) -> dict:
+    """The manifest's entries {"pml/pml.md": {"hash": ..., "record": {...}}}; any other shape (an older builder's
+    absolute paths as keys, a damaged file) is left out, so that those publications are rebuilt."""
+    if not isinstance(stored, dict):
+        return {}
+    return {key: entry for key, entry in stored.items()
+            if not os.path.isabs(key) and isinstance(entry, dict) and isinstance(entry.get("hash"), str)
+            and isinstance(entry.get("record"), dict) and isinstance(entry["record"].get("files", []), list)}
 
-    files = catalog_files(records, folder)
-    files[MANIFEST] = json.dumps(manifest, indent=1, sort_keys=True).encode()
+
+def _write_catalog(dist: Path, records: list[dict], manifest: dict, folder: Path) -> None:
+    """dist/index.html and dist/catalog.xml, then the manifest: it says the catalog is current, so it goes last."""
+    from brochure.catalog.listing import catalog_files
     from brochure.output import write_outputs
 
-    write_outputs(dist, files)
+    write_outputs(dist, catalog_files(records, folder))
+    write_outputs(dist, {MANIFEST: json.dumps(manifest, indent=1, sort_keys=True).encode()})
 
 
 def default_jobs() -> int:

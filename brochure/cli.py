@@ -151,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrochureError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C; a folder build's batch.Stopped also by SIGTERM, saying how far it got
+        print(str(stop) or "interrupted", file=sys.stderr)
+        return getattr(stop, "exit_code", 130)
     except Exception as err:  # a builder bug: one line (the traceback with -v), never a wall of text
         if args.verbose:
             raise
