@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Iterator
@@ -61,11 +62,36 @@ def find_sources(folder: Path) -> list[Path]:
 
 
 def fingerprint(source: Path, formats: tuple[str, ...], shared: str) -> str:
-    """A hash of everything one publication's outputs depend on: its folder, its config, and the shared assets
-    (files named relative to the publication's folder: the same wherever the folder is checked out)."""
-    config = _config_path(source)
-    files = sorted(p for p in source.parent.rglob("*") if p.is_file()) + ([config] if config else [])
-    return _digest(files, source.parent, f"{shared}|{','.join(formats)}")
+    """A hash of everything one publication's outputs depend on: its folder, its configuration files, and the shared
+    assets (files named relative to the publication's folder: the same wherever the folder is checked out)."""
+    from brochure.source.config import config_files
+
+    trusted, overlays = config_files(source.parent, source.parent.parent)
+    files = _folder_files(source.parent) + [path for path in (trusted, *overlays) if path is not None]
+    return _digest(sorted(set(files)), source.parent, f"{shared}|{','.join(formats)}")
+
+
+MAX_FOLDER_DEPTH = 32  # a publication's folder is a few levels of images at most; deeper ones are not looked into
+LARGE_FILE = 16_000_000  # past the largest image a build accepts: such a file is known by its size and time, never read
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files under folder, walked without recursion (a folder 1,100 levels deep ran out of stack) and without
+    following symbolic links (a link is fingerprinted by where it points)."""
+    found, pending = [], [(folder, 0)]
+    while pending:
+        current, depth = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if depth < MAX_FOLDER_DEPTH:
+                    pending.append((Path(entry.path), depth + 1))
+            elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                found.append(Path(entry.path))
+    return found
 
 
 def shared_fingerprint() -> str:
@@ -79,14 +105,25 @@ def _digest(files: list[Path], base: Path, salt: str) -> str:
     digest = hashlib.sha256(salt.encode())
     for path in files:
         digest.update(os.path.relpath(path, base).encode())
-        digest.update(path.read_bytes())
+        digest.update(_content_key(path))
     return digest.hexdigest()
 
 
-def _config_path(source: Path) -> Path | None:
-    from brochure.source.config import find_config
-
-    return find_config(source.parent)
+def _content_key(path: Path) -> bytes:
+    """What stands for a file's content: its bytes, read in blocks; a link's target; a large file's size and time."""
+    try:
+        status = path.lstat()
+        if stat.S_ISLNK(status.st_mode):
+            return b"link:" + os.readlink(path).encode(errors="surrogateescape")
+        if not stat.S_ISREG(status.st_mode) or status.st_size > LARGE_FILE:
+            return f"stat:{status.st_mode}:{status.st_size}:{status.st_mtime_ns}".encode()
+        digest = hashlib.sha256()
+        with path.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        return digest.digest()
+    except OSError as err:
+        return f"unreadable:{err.errno}".encode()
 
 
 def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: bool = False) -> Outcome:
@@ -95,7 +132,7 @@ def build_one(source: Path, dist: Path, formats: tuple[str, ...], summarise: boo
     from brochure.build import build
 
     try:
-        built = build(source, None, formats, dist=dist)
+        built = build(source, None, formats, dist=dist, root=source.parent.parent)  # the folder being built
     except BrochureError as err:
         return Outcome(str(source), None, str(err))
     except Exception as err:  # noqa: BLE001 - a builder bug in one publication must not stop the others or the catalog

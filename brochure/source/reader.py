@@ -85,6 +85,8 @@ def _read_text(path: Path) -> str:
     try:
         if not path.is_file():  # a folder, a FIFO (which would wait for a writer forever) or a device
             raise SourceError("no such file" if not path.exists() else "not a regular file", Location(path))
+        if path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve()):
+            raise SourceError("the source is a symbolic link leading out of its folder: publish the file itself", Location(path))
         with path.open("rb") as source:  # never more than the limit and one byte: a huge file is refused unread
             raw = source.read(MAX_SOURCE_BYTES + 1)
     except OSError as err:
