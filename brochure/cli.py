@@ -13,9 +13,15 @@ FORMAT_CHOICES = ("pdf", "epub", "print")
 
 
 class _Formatter(logging.Formatter):
-    """'warning: pml.md:12: message' on stderr."""
+    """'warning: pml.md:12: message' on stderr; counts the 'error:' lines it prints (a run that printed one never
+    exits 0)."""
+
+    errors = 0
 
     def format(self, record: logging.LogRecord) -> str:
+        if record.levelno >= logging.ERROR:
+            _Formatter.errors += 1
+            return f"error: {record.getMessage()}"
         return f"{record.levelname.lower()}: {record.getMessage()}"
 
 
@@ -139,15 +145,18 @@ def _authoring_parsers(sub) -> None:  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad input)."""
+    """Run the command line; return the exit status: 0 done, 1 a check failed (or a builder bug), 2 bad input,
+    130 or 143 stopped by a signal. Any "error:" line printed means a status other than 0."""
     args = parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose, args.strict)
     if args.cache_dir is not None:
         from brochure import cache
 
         cache.use(args.cache_dir)
+    _Formatter.errors = 0
     try:
-        return _run(args)
+        code = _run(args)
+        return 2 if code == 0 and _Formatter.errors else code  # a library's logged error (an image it could not load)
     except BrochureError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code

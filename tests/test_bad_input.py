@@ -150,3 +150,21 @@ def test_a_publisher_with_no_configuration_to_differ_from_is_no_warning(tmp_path
     source.write_text("---\ntitle: T\nlang: en\ndate: 2024-05-01\npublisher: Centers for Disease Control and Prevention\n---\n\nText.\n", encoding="utf-8")
     result = run_cli("build", source, "-o", tmp_path / "out", "--format", "epub")
     assert result.code == 0 and "warning" not in result.err, result.err
+
+
+def test_an_error_a_library_logs_makes_the_run_fail(tmp_path, monkeypatch, capsys):
+    """Any "error:" line means a status other than 0, even when the error is a library's own log record (WeasyPrint
+    logs "Failed to load image" and carries on)."""
+    import logging
+
+    from brochure import cli
+
+    def build_that_logs(args):
+        logging.getLogger("brochure.editions").error("Failed to load image at 'chart.png'")
+        return 0
+
+    monkeypatch.setattr(cli, "_run", build_that_logs)
+    assert cli.main(["build", str(tmp_path / "x.md")]) == 2
+    assert capsys.readouterr().err == "error: Failed to load image at 'chart.png'\n"
+    monkeypatch.setattr(cli, "_run", lambda args: 0)
+    assert cli.main(["build", str(tmp_path / "x.md")]) == 0

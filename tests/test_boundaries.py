@@ -86,9 +86,30 @@ def test_a_publication_folder_1100_levels_deep_builds(tmp_path):
             here = below
     finally:
         os.close(here)
-    result = run_cli("build", tmp_path / "pubs", "-o", tmp_path / "dist", "--format", "epub")
+    try:
+        result = run_cli("build", tmp_path / "pubs", "-o", tmp_path / "dist", "--format", "epub")
+    finally:
+        remove_nested(tmp_path / "pubs" / "a", "d")  # pytest's own clean-up of old runs recurses, and would fail
     assert result.code == 0, result.err
     assert (tmp_path / "dist" / "a" / "a.epub").is_file()
+
+
+def remove_nested(folder, name):
+    """Remove folder/name/name/… however deep, one level at a time from the bottom (no recursion, no long path)."""
+    import os
+
+    home = os.getcwd()
+    os.chdir(folder)
+    try:
+        depth = 0
+        while os.path.isdir(name):
+            os.chdir(name)
+            depth += 1
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir(name)
+    finally:
+        os.chdir(home)
 
 
 def test_a_fifo_as_the_source_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path):
@@ -98,3 +119,24 @@ def test_a_fifo_as_the_source_is_refused_at_once_instead_of_waiting_for_a_writer
     os.mkfifo(fifo)
     result = run_cli("build", fifo, "-o", tmp_path / "out")
     assert result.code == 2 and result.err == "error: waiting.md: not a regular file\n"
+
+
+@pytest.mark.slow
+@pytest.mark.java
+def test_images_named_with_spaces_and_percent_escapes_are_one_file_in_the_epub(tmp_path):
+    from PIL import Image
+
+    from brochure.checks import validate
+
+    write(tmp_path / "pubs" / "brochure.yaml", "publisher:\n  name: Example County Department of Public Health\n")
+    folder = tmp_path / "pubs" / "a"
+    write(folder / "a.md", source("Asthma") + "\n![An inhaler](my%20pic.png)\n\n![A spacer](my-20pic.png)\n")
+    Image.new("RGB", (600, 400), "white").save(folder / "my pic.png")
+    Image.new("RGB", (600, 400), "black").save(folder / "my-20pic.png")
+    result = run_cli("build", folder / "a.md", "-o", tmp_path / "out", "--format", "epub")
+    assert result.code == 0, result.err
+    with zipfile.ZipFile(tmp_path / "out" / "a.epub") as epub:
+        body = epub.read("EPUB/body.xhtml").decode()
+        pictures = {name: epub.read(name) for name in epub.namelist() if name.endswith(".png") and "cover" not in name}
+    assert len(pictures) == 2 and all(f'src="{name.removeprefix("EPUB/")}"' in body for name in pictures)
+    assert validate.epubcheck(tmp_path / "out" / "a.epub") == []

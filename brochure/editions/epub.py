@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -49,10 +50,12 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
     # EPUB 2's way of naming the cover, beside EPUB 3's property: older reading systems and some e-ink library
     # views (Kobo's, Adobe RMSDK-based readers) take the library thumbnail from it. EPUBCheck accepts it.
     book.add_metadata(None, "meta", "", {"name": "cover", "content": cover_image.id})
+    names = _image_names(pub)
     for image in pub.images:
-        book.add_item(epub.EpubImage(file_name=image.src, media_type=_image_type(image.src), content=image.path.read_bytes()))
+        if names[image.src] not in {item.file_name for item in book.get_items()}:
+            book.add_item(epub.EpubImage(file_name=names[image.src], media_type=_image_type(image.src), content=image.path.read_bytes()))
     cover = _chapter(book, pub, "cover.xhtml", pub.strings["cover"], "epub_cover.xhtml", css, markers)
-    body = _chapter(book, pub, "body.xhtml", pub.metadata.title, "epub_body.xhtml", css, markers, body_html=pub.body_html)
+    body = _chapter(book, pub, "body.xhtml", pub.metadata.title, "epub_body.xhtml", css, markers, body_html=_renamed(pub.body_html, names))
     back = _chapter(book, pub, "back.xhtml", pub.strings["back_cover"], "epub_back.xhtml", css, markers)
     book.toc = _toc(pub, back)
     book.guide = [
@@ -174,6 +177,35 @@ def _toc(pub: Publication, back: epub.EpubHtml) -> list[epub.Link]:
 def _modified(pub: Publication) -> dt.datetime:
     """dcterms:modified from the publication date (ebooklib would stamp the local time as UTC)."""
     return dt.datetime.combine(pub.metadata.stamp_date, dt.time(0, 0))
+
+
+def _image_names(pub: Publication) -> dict[str, str]:
+    """Each image reference → its file name inside the EPUB: the reference itself when it is a plain name, else one
+    made of letters, digits, '.', '_', '-' and '/' (`my%20pic.png`, the file `my pic.png`, becomes `my-20pic.png`
+    named both in the manifest and in the text: a percent escape would name one file in the zip and another in the
+    href)."""
+    sources = list(dict.fromkeys(image.src for image in pub.images))
+    names = {src: src for src in sources if _plain(src) == src}  # plain names are kept as they are
+    for src in sources:
+        name, number = _plain(src), 1
+        while src not in names and name in names.values():  # made alike (`a%20b.png`, `a-20b.png`): two files
+            number += 1
+            name = f"{number}-{_plain(src)}"
+        names.setdefault(src, name)
+    return names
+
+
+def _plain(src: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._/-]", "-", src.replace("%", "-"))
+
+
+def _renamed(body_html: str, names: dict[str, str]) -> str:
+    """The body with each image's src attribute naming its file inside the EPUB."""
+    def rename(match: re.Match[str]) -> str:
+        src = html.unescape(match.group(1))
+        return f'src="{names[src]}"' if src in names else match.group(0)
+
+    return re.sub(r'src="([^"]*)"', rename, body_html)
 
 
 def _image_type(name: str) -> str:
