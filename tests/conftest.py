@@ -1,4 +1,4 @@
-"""Shared fixtures: the real CLI in a subprocess, the PML publication built once per session, golden files."""
+"""Shared fixtures: the real CLI in a process of its own (forked from a pre-imported one), the PML publication built once per session, golden files."""
 from __future__ import annotations
 
 import importlib.util
@@ -48,6 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _Zygote.started is not None:
+        _Zygote.started.close()
     shutil.rmtree(config.stash.get(_CACHE_KEY, ""), ignore_errors=True)
 
 
@@ -64,9 +66,53 @@ class Run:
 
 
 def run_cli(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
-    """Run `python -m brochure ARGS` as a user would, in a subprocess (with the given environment, else this one's)."""
-    done = subprocess.run([sys.executable, "-m", "brochure", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-    return Run(done.returncode, done.stdout, done.stderr)
+    """Run `python -m brochure ARGS` as a user would, in a process of its own: forked from the suite's pre-imported
+    command line (tests/zygote.py) with this process's environment, or, given an environment of its own (another
+    font configuration), a new interpreter."""
+    if env is not None:
+        done = subprocess.run([sys.executable, "-m", "brochure", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+        return Run(done.returncode, done.stdout, done.stderr)
+    return _Zygote.get().run([str(arg) for arg in args], cwd, timeout)
+
+
+class _Zygote:
+    """The suite's one pre-imported command line (per pytest process), started at its first use."""
+
+    started: _Zygote | None = None
+
+    @classmethod
+    def get(cls) -> _Zygote:
+        if cls.started is None or cls.started.process.poll() is not None:
+            cls.started = cls()
+        return cls.started
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "zygote.py")], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        self.scratch = Path(tempfile.mkdtemp(prefix="brochure-test-cli-"))
+
+    def run(self, args: list[str], cwd: Path, timeout: float) -> Run:
+        import json
+        import select
+        import signal
+
+        out, err = self.scratch / "stdout", self.scratch / "stderr"
+        request = {"args": args, "cwd": str(cwd), "stdout": str(out), "stderr": str(err), "env": dict(os.environ)}
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        pid = json.loads(self.process.stdout.readline())["pid"]
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            os.killpg(pid, signal.SIGKILL)
+            self.process.stdout.readline()
+            raise subprocess.TimeoutExpired(["brochure", *args], timeout)
+        code = json.loads(self.process.stdout.readline())["code"]
+        return Run(code, out.read_text(encoding="utf-8", errors="replace"), err.read_text(encoding="utf-8", errors="replace"))
+
+    def close(self) -> None:
+        self.process.kill()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def run_script(script: str, *args: str | Path) -> Run:
