@@ -48,6 +48,7 @@ test: bytecode
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: bytecode
+	$(BIN)/python bench/job.py
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/catalog.py
