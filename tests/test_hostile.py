@@ -294,19 +294,91 @@ def test_long_raw_html_lists_with_optional_end_tags_are_not_mistaken_for_nesting
     assert "item 149" in assert_valid_outputs(pub.parent / "out")
 
 
-@pytest.mark.slow  # WeasyPrint lays 5000 headings out in minutes (213 s measured with the suite on one worker)
-def test_5000_headings_build(pub):
-    source = write_source(pub, "".join(f"### Question {number}\n" for number in range(5000)))
-    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=900)
+def _questions(count: int) -> str:
+    return "".join(f"### Question {number}\n" for number in range(count))
+
+
+def _most_questions() -> int:
+    """The most `### Question N` headings a body may have within the layout limit (5,000 took WeasyPrint over 200 s)."""
+    from brochure.errors import SourceError
+    from brochure.source.limits import check_layout
+
+    low, high = 1, 5000
+    while low < high:  # the largest count check_layout accepts
+        middle = (low + high + 1) // 2
+        try:
+            check_layout(_questions(middle), Path("hostile.md"), 6)
+            low = middle
+        except SourceError:
+            high = middle - 1
+    return low
+
+
+@pytest.mark.slow  # the most headings allowed, laid out: about 10 s of CPU for the download PDF
+def test_the_most_headings_allowed_build_and_one_more_is_refused(pub):
+    most = _most_questions()
+    assert 250 <= most < 400  # the 200-page benchmark has 125
+    source = write_source(pub, _questions(most))
+    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=120)
     assert result.code == 0, result.err
-    assert "Question 4999" in assert_valid_outputs(pub.parent / "out")
+    assert f"Question {most - 1}" in assert_valid_outputs(pub.parent / "out")
     with pikepdf.open(pub.parent / "out" / "hostile.pdf") as pdf, pdf.open_outline() as outline:
         items, titles = list(outline.root), []
         while items:
             item = items.pop()
             titles.append(item.title)
             items += item.children
-    assert sum(title.startswith("Question ") for title in titles) == 5000  # every heading is bookmarked
+    assert sum(title.startswith("Question ") for title in titles) == most  # every heading is bookmarked
+    source = write_source(pub, _questions(most + 1))
+    result = build(source, pub.parent / "refused")
+    assert_clean_failure(result, pub.parent / "refused", f"hostile.md:{6 + most}: the source is too long to lay out in the time a build may take")
+    assert f"{most + 1} headings" in result.err
+
+
+def test_5000_headings_are_refused_at_once(pub):
+    source = write_source(pub, _questions(5000))
+    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=60)
+    assert_clean_failure(result, pub.parent / "out", f"hostile.md:{6 + _most_questions()}: the source is too long to lay out")
+
+
+SVG_SPELLINGS = [
+    ("upper-case-url", '<rect width="9" height="9" style="fill: URL(http://127.0.0.1:9/fill)"/>', "refers to 'fill: URL("),
+    ("upper-case-presentation", '<rect width="9" height="9" fill="Url(http://127.0.0.1:9/fill)"/>', "refers to 'Url("),
+    ("unclosed-url", '<rect width="9" height="9" fill="url(http://127.0.0.1:9/fill"/>', "refers to 'url(http"),
+    ("escaped-url", "<style>rect { fill: \\75 rl(http://127.0.0.1:9/fill) }</style>", "has a <style> that loads other files"),
+    ("escaped-upper-url", "<style>rect { fill: \\55 RL(http://127.0.0.1:9/fill) }</style>", "has a <style> that loads other files"),
+    ("escaped-letter-url", "<style>rect { fill: u\\rl(http://127.0.0.1:9/fill) }</style>", "has a <style> that loads other files"),
+    ("escaped-import", '<style>@\\69 mport "http://127.0.0.1:9/x.css";</style>', "has a <style> that loads other files"),
+    ("upper-case-import", '<style>@IMPORT "http://127.0.0.1:9/x.css";</style>', "has a <style> that loads other files"),
+    ("commented-import", '<style>@/**/import "http://127.0.0.1:9/x.css";</style>', "has a <style> that loads other files"),
+]
+
+
+@pytest.mark.parametrize("name, inside, expected", SVG_SPELLINGS, ids=[case[0] for case in SVG_SPELLINGS])
+def test_svg_references_spelt_otherwise_are_refused(pub, name, inside, expected):
+    (pub / "drawing.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">{inside}</svg>', encoding="utf-8")
+    source = write_source(pub, "![A drawing](drawing.svg)\n")
+    assert_clean_failure(build(source, pub.parent / "out"), pub.parent / "out", f"hostile.md:6: image 'drawing.svg' {expected}")
+
+
+def test_svg_fragment_references_in_any_case_are_kept(pub):
+    from brochure.errors import Location
+    from brochure.sandbox import check_image
+
+    (pub / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><style>rect { fill: URL(#g) }</style>'
+                                     '<linearGradient id="g"/><rect fill="url( \'#g\' )"/></svg>', encoding="utf-8")
+    assert check_image(pub / "drawing.svg", "drawing.svg", Location(pub / "x.md", 1)) == 4  # its elements, counted
+
+
+def test_svg_nested_too_deep_or_too_large_is_refused(pub):
+    from brochure.sandbox import MAX_SVG_BYTES, MAX_SVG_DEPTH
+
+    (pub / "deep.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * MAX_SVG_DEPTH + "</g>" * MAX_SVG_DEPTH + "</svg>", encoding="utf-8")
+    source = write_source(pub, "![Deep](deep.svg)\n")
+    assert_clean_failure(build(source, pub.parent / "out"), pub.parent / "out", f"hostile.md:6: image 'deep.svg' nests elements more than {MAX_SVG_DEPTH} deep")
+    (pub / "large.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><desc>' + "x" * MAX_SVG_BYTES + "</desc></svg>", encoding="utf-8")
+    source = write_source(pub, "![Large](large.svg)\n")
+    assert_clean_failure(build(source, pub.parent / "out"), pub.parent / "out", "hostile.md:6: image 'large.svg' is an SVG of 2,000,059 bytes, more than the 2 MB allowed")
 
 
 @pytest.mark.slow

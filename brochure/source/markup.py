@@ -29,6 +29,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, HTML_PLACEHOLDER_RE, STX, AtomicString
 
 from brochure.errors import Finding, Location, SourceError
+from brochure.source.limits import check_cost, check_layout
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class Found:
     relative_links: list[str] = field(default_factory=list)  # links to a relative path: nothing a reader can follow
     duplicate_ids: list[str] = field(default_factory=list)  # ids typed twice, or taken by the templates
     html_depth: int = 0
+    layout_seconds: float = 0.0  # the estimated layout time of the text (limits.check_layout), drawings aside
     warnings: list[Finding] = field(default_factory=list)  # for the reader to log once the whole source has passed
 
 
@@ -95,7 +97,9 @@ def render(body: str, lang: str, path: Path, first_line: int, title: str = "") -
         output_format="xhtml",
     )
     text = normalise_list_indent(body)
+    check_cost(text, path, first_line)  # before anything quadratic in the shapes it refuses reads the text
     source_html = _check_nesting(text, path, first_line)
+    found.layout_seconds = check_layout(text, path, first_line)
     try:
         html = md.convert(text)
     except RecursionError:
@@ -381,13 +385,18 @@ class _Walk(Treeprocessor):
     def _unique_ids(self, root: etree.Element) -> None:
         """A heading or block id typed twice (`{#id}`), or one the templates use, gets a suffix: ids are unique."""
         seen = set(TEMPLATE_IDS)
+        suffixes: Counter[str] = Counter()  # the last suffix tried per id: each copy is named in one step, never a search
         for element in root.iter():
             ident = element.get("id")
             if not ident:
                 continue
             if ident in seen:
                 self.found.duplicate_ids.append(ident)
-                ident = next(f"{ident}-{n}" for n in range(2, 10_000) if f"{ident}-{n}" not in seen)
+                base = ident
+                suffixes[base] = max(suffixes[base], 1)
+                while ident in seen:
+                    suffixes[base] += 1
+                    ident = f"{base}-{suffixes[base]}"
                 element.set("id", ident)
             seen.add(ident)
 

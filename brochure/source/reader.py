@@ -12,13 +12,9 @@ from pathlib import Path
 from brochure.errors import BrochureError, Location, ResourceError, SourceError, warn
 from brochure.model import Image, Metadata, Publication, Publisher, Section
 from brochure.sandbox import check_image, is_web_address, resolve_local
-from brochure.source import frontmatter, glyphs, markup
+from brochure.source import frontmatter, glyphs, limits, markup
 from brochure.source.config import check_print_spec, config_for, neutral_publisher, strings_for
-
-# A brochure is a few pages; the 200-page benchmark is about 380 kB in 3,000 lines. Past these limits layout (and
-# Python-Markdown, quadratic in the number of blocks) would take many minutes: a hang, to the person waiting.
-MAX_SOURCE_BYTES = 1_000_000
-MAX_LINES = 20_000
+from brochure.source.limits import MAX_LINES, MAX_SOURCE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +29,7 @@ def read_publication(path: Path | str, root: Path | None = None) -> Publication:
     config = config_for(path.parent, root)
     metadata = _metadata(data, path, config, key_lines)
     body_html, found = markup.render(body, metadata.lang, path, body_line, metadata.title)
-    images = _images(found.images, path, body, body_line)
+    images = _images(found.images, path, body, body_line, found.layout_seconds)
     heading_lines = _heading_lines([title for _, title, _ in found.headings], body, body_line)
     print_spec = config.print_spec
     if "trim" in data:
@@ -165,29 +161,36 @@ def _default_date() -> dt.date:
     return dt.date(2000, 1, 1)
 
 
-def _images(found: list[tuple[str, str, bool]], path: Path, body: str, body_line: int) -> tuple[Image, ...]:
-    """Each image file the body uses (once, in order of first use); every use must have alt text."""
+def _images(found: list[tuple[str, str, bool]], path: Path, body: str, body_line: int, text_seconds: float) -> tuple[Image, ...]:
+    """Each image file the body uses (once, in order of first use); every use must have alt text, and the drawings shown
+    keep the estimated layout time within the limit."""
     first: dict[str, Image] = {}
+    elements: dict[str, int] = {}
     uses: Counter[str] = Counter()
+    drawn = 0
     for src, alt, decorative in found:
         if src not in first:
-            first[src] = _image(src, alt, decorative, path, body, body_line)
+            first[src], elements[src] = _image(src, alt, decorative, path, body, body_line)
         uses[src] += 1
+        drawn += elements[src]
+        if elements[src]:
+            limits.check_drawings(text_seconds, drawn, Location(path, body_line + _ref_line(src, body, uses[src])))
         if not alt.strip() and not decorative:
             where = Location(path, body_line + _ref_line(src, body, uses[src]))
             raise SourceError(f"image '{src}' has no alt text (add it, or mark the image {{.decorative}})", where)
     return tuple(first.values())
 
 
-def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_line: int) -> Image:
-    """Resolve an image inside the publication folder; it must exist and be a safe, valid image."""
+def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_line: int) -> tuple[Image, int]:
+    """Resolve an image inside the publication folder; it must exist and be a safe, valid image. Return it with the
+    number of elements it has (an SVG's; 0 for other images)."""
     line = body_line + _ref_line(src, body)
     where = Location(path, line)
     resolved = resolve_local(src, path.parent, where, what="image")
     if not resolved.is_file():
         raise ResourceError(f"image '{src}' not found", where)
-    check_image(resolved, src, where)
-    return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative)
+    elements = check_image(resolved, src, where)
+    return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative), elements
 
 
 def _ref_line(src: str, body: str, use: int = 1) -> int:
