@@ -10,6 +10,7 @@ unnecessary or wrong. The sections:
    warning for decorative images.
 4. Structure tree (WeasyPrint 70.0 `pdf_tags=True`): decorative images as artifacts, /Lang on passages.
 5. Folder-independent URLs (WeasyPrint 70.0 names images by the MD5 of their absolute URL): a fixed base URL.
+6. Line-end hyphens (WeasyPrint 70.0 draws the hyphenate-character as text): /ActualText so words extract whole.
 
 pikepdf is loaded on first use (importlib's LazyLoader): a build with nothing to fix never pays for it.
 """
@@ -209,11 +210,14 @@ and a log filter, applied by editions/pdf.py:
 
 def label_links(document: weasyprint.Document, pdf: pydyf.PDF) -> None:
     """A write_pdf finisher: each link annotation's /Contents (what a screen reader announces) becomes the text of its
-    HTML link, not the URL or anchor id WeasyPrint puts there; CSS-generated leaders and page numbers are left out."""
+    HTML link, not the URL or anchor id WeasyPrint puts there; CSS-generated leaders and page numbers are left out.
+    Each link annotation also gets the Print flag (/F 4), which WeasyPrint leaves unset."""
     for page in document.pages:
         for _, _, _, box in page.links:
             annotation = getattr(box, "link_annotation", None)
             text = " ".join("".join(box.element.itertext()).split()) if box.element is not None else ""
+            if annotation is not None:
+                annotation["F"] = 4  # Print: PDF/UA wants links printed (WeasyPrint 70.0 sets no flags)
             if annotation is not None and text:
                 annotation["Contents"] = pydyf.String(text)
 
@@ -449,3 +453,147 @@ def relative_reference(url: str) -> str:
         return url
     relative = posixpath.relpath(parts.path, PUBLICATION_URL.split(":", 1)[1])
     return relative + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. Line-end hyphens
+"""WeasyPrint 70.0 draws a word hyphenated at a line end as two text runs, "frequ‐" (the hyphenate-character,
+U+2010, as a real glyph) at the end of one line and "ently" at the start of the next, with nothing saying they are
+one word: pdftotext and pdfium give "frequ‐" and "ently" (6 of PML's 315 distinct words, 81 of the corpus's 6,409),
+pdfium's search misses them, speech reads fragments and copied text keeps the hyphen. A break after a hyphen of the
+text ("frequently-" / "asked-questions" in a URL) poppler and pdfium join into "frequentlyasked".
+
+`join_hyphenated(pdf)` marks both halves as PDF 1.5 replacement text (ISO 32000-1, 14.9.4): the glyphs of "frequ‐"
+go into a `/Span <</ActualText (frequently)>> BDC … EMC` sequence (with the punctuation that follows the word:
+"frequently)") and those of "ently)" into one whose /ActualText is a space (after a hyphen of the text, the whole
+text keeps it: "frequently-asked"). A space, not an empty text: pdfium 159 (pypdfium2 5.15) ignores an empty
+/ActualText and gives "biological" and then "logical" again; pdftotext shows U+FFFE as U+FFFD. All this is nested
+inside WeasyPrint's own marked content (whose MCID and structure element stay as they were). A TJ
+array is split where a half begins or ends: consecutive TJ operators advance the text position exactly as one
+does, so nothing moves on the page. Text in artifacts (running heads and footers) is left alone, and so is a
+continuation that does not start with a letter. Retire this when WeasyPrint writes /ActualText for hyphenation.
+"""
+
+HYPHENATE_CHARACTERS = frozenset("\u2010\u00ad")  # what WeasyPrint adds at a break: dropped from the whole word
+TEXT_HYPHENS = frozenset("-")  # a hyphen of the text itself ("frequently-asked"): kept in the whole word
+
+
+def _to_unicode(font: Any) -> dict[bytes, str]:
+    """A Type0 font's ToUnicode CMap as {2-byte code: text} (bfchar and bfrange entries, as WeasyPrint writes them)."""
+    stream = font.get("/ToUnicode")
+    if stream is None:
+        return {}
+    cmap, table = stream.read_bytes().decode("latin-1"), {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
+            table[bytes.fromhex(code)] = bytes.fromhex(text).decode("utf-16-be", "replace")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, start in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            first = int(start, 16)
+            for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                table[code.to_bytes(len(low) // 2, "big")] = chr(first + offset)
+    return table
+
+
+@dataclass
+class _Run:
+    """One TJ (or Tj) operator of a page's text: its glyphs as (code, text) with the kerning that follows each."""
+
+    page: int
+    index: int  # the operator's position in the page's instructions
+    glyphs: list[tuple[bytes, str, list[Any]]]
+
+    @property
+    def text(self) -> str:
+        return "".join(text for _, text, _ in self.glyphs)
+
+
+def _runs(document: pikepdf.Pdf, number: int, instructions: list[Any]) -> Iterator[_Run]:
+    """The text runs of a page outside artifacts, in drawing order, decoded through their fonts' ToUnicode maps."""
+    fonts: dict[str, dict[bytes, str]] = {}
+    page = document.pages[number]
+    fonts_of_page: Any = page.get("/Resources", {})
+    resources: Any = fonts_of_page.get("/Font", {})
+    table: dict[bytes, str] = {}
+    marks: list[bool] = []  # for each open marked-content sequence: is it (or one around it) an artifact
+    for index, instruction in enumerate(instructions):
+        operator, operands = str(instruction.operator), instruction.operands
+        if operator in ("BDC", "BMC"):
+            marks.append(bool(marks and marks[-1]) or operands[0] == pikepdf.Name.Artifact)
+        elif operator == "EMC" and marks:
+            marks.pop()
+        elif operator == "Tf":
+            name = str(operands[0])
+            if name not in fonts:
+                fonts[name] = _to_unicode(resources[name]) if name in resources else {}
+            table = fonts[name]
+        elif operator in ("TJ", "Tj") and not (marks and marks[-1]) and table:
+            items = list(operands[0]) if operator == "TJ" else [operands[0]]
+            glyphs: list[tuple[bytes, str, list[Any]]] = []
+            for item in items:
+                if isinstance(item, pikepdf.String):
+                    raw = bytes(item)
+                    glyphs += [(raw[i:i + 2], table.get(raw[i:i + 2], "\ufffd"), []) for i in range(0, len(raw) - 1, 2)]
+                elif glyphs:
+                    glyphs[-1][2].append(item)
+            yield _Run(number, index, glyphs)
+
+
+def _tj(glyphs: list[tuple[bytes, str, list[Any]]]) -> pikepdf.ContentStreamInstruction:
+    items: list[Any] = []
+    for code, _, kerning in glyphs:
+        items.append(pikepdf.String(code))
+        items.extend(kerning)
+    return pikepdf.ContentStreamInstruction([pikepdf.Array(items)], pikepdf.Operator("TJ"))
+
+
+def _replaced(glyphs: list[tuple[bytes, str, list[Any]]], actual: str) -> list[pikepdf.ContentStreamInstruction]:
+    span = pikepdf.Dictionary(ActualText=pikepdf.String(actual))
+    return [pikepdf.ContentStreamInstruction([pikepdf.Name.Span, span], pikepdf.Operator("BDC")), _tj(glyphs),
+            pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC"))]
+
+
+def join_hyphenated(pdf: bytes) -> tuple[bytes, int]:
+    """The PDF with each word hyphenated at a line end given its whole text (/ActualText), and how many were."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        pages = [pikepdf.parse_content_stream(page) for page in document.pages]
+        runs = [run for number, instructions in enumerate(pages) for run in _runs(document, number, instructions)]
+        lead = [0] * len(runs)  # how many glyphs at the start of each run end the word hyphenated in the run before
+        trail: dict[int, tuple[int, str]] = {}  # run number → (first glyph of its hyphenated fragment, the whole word)
+        for number, (run, following) in enumerate(zip(runs, runs[1:], strict=False)):
+            text = run.text
+            if len(text) < 2 or text[-1] not in HYPHENATE_CHARACTERS | TEXT_HYPHENS or not text[-2].isalpha():
+                continue
+            start = len(run.glyphs) - 1
+            while start > lead[number] and run.glyphs[start - 1][1].isalpha():
+                start -= 1
+            if not following.glyphs or not following.glyphs[0][1].isalpha():
+                continue  # the next run starts with no letter: not the rest of a word
+            end = 0  # the rest of the word, with the punctuation after it ("logical," or "logical)")
+            while end < len(following.glyphs) and not following.glyphs[end][1].isspace():
+                end += 1
+            if end == len(following.glyphs) and following.text.endswith(tuple(HYPHENATE_CHARACTERS | TEXT_HYPHENS)):
+                continue  # the next run is itself a whole hyphenated fragment
+            kept = run.glyphs[start:] if text[-1] in TEXT_HYPHENS else run.glyphs[start:-1]
+            trail[number] = (start, "".join(t for _, t, _ in kept) + "".join(t for _, t, _ in following.glyphs[:end]))
+            lead[number + 1] = end
+        edits: dict[tuple[int, int], list[pikepdf.ContentStreamInstruction]] = {}
+        for number, run in enumerate(runs):
+            if not lead[number] and number not in trail:
+                continue
+            start, word = trail.get(number, (len(run.glyphs), ""))
+            new = _replaced(run.glyphs[:lead[number]], " ") if lead[number] else []
+            new += [_tj(run.glyphs[lead[number]:start])] if start > lead[number] else []
+            new += _replaced(run.glyphs[start:], word) if number in trail else []
+            edits[(run.page, run.index)] = new
+        for number, instructions in enumerate(pages):
+            changed = [(index, new) for (page, index), new in edits.items() if page == number]
+            if not changed:
+                continue
+            for index, new in sorted(changed, reverse=True):
+                instructions[index:index + 1] = new
+            document.pages[number].Contents = document.make_stream(pikepdf.unparse_content_stream(instructions))
+        count = len(trail)
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+    return out.getvalue(), count

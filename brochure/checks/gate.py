@@ -9,6 +9,7 @@ has passed, so the claim is never written untested.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from xml.etree import ElementTree
 import pikepdf
 import tinycss2
 
+from brochure import cache
 from brochure.assets import STYLES
 from brochure.build import Built, build
 from brochure.checks import pdftags, readability, validate
@@ -98,18 +100,39 @@ def gate(pub: Publication, pdf: Path | None, book: Path | None) -> list[Finding]
 
 
 def build_checked(source: Path, outdir: Path | None, formats: tuple[str, ...]) -> Built:
-    """Build, claim EPUB Accessibility conformance, run the gate, and write the outputs only if nothing was found."""
+    """Build, claim EPUB Accessibility conformance, run the gate, and write the outputs only if nothing was found.
+
+    The gate's pass is cached by the bytes of each edition (an EPUB before its claim): an edition the gate passed
+    before is not validated again, and a plain build that makes the same EPUB carries the claim (epub.gate_passed)."""
     with tempfile.TemporaryDirectory(prefix="brochure-check-") as scratch:
         built = build(source, Path(scratch), formats)
         pub = built.publication
         files = {path.name: path.read_bytes() for path in built.paths}
         book_name, pdf_name = f"{pub.stem}.epub", f"{pub.stem}.pdf"
-        if book_name in files:
-            files[book_name] = epub.claim_conformance(files[book_name], pub.metadata.publisher.name)
+        unclaimed = None
+        if book_name in files and not epub.conformance_claimed(files[book_name]):  # claimed: it passed before
+            unclaimed = files[book_name]
+            files[book_name] = epub.claim_conformance(unclaimed, pub.metadata.publisher.name)
             (Path(scratch) / book_name).write_bytes(files[book_name])
         pdf, book = (Path(scratch) / name if name in files else None for name in (pdf_name, book_name))
-        findings = gate(pub, pdf, book)
+        fresh_pdf = pdf if pdf is not None and not _passed_before(files[pdf_name]) else None
+        findings = gate(pub, fresh_pdf, book if unclaimed is not None else None)
+        if not findings:  # the author check is cheap: always on both
+            findings = author_findings(pub, pdf, book)
     if findings:
         raise ValidationError(f"{source.name}: {len(findings)} validation finding(s):\n" + "\n".join(f"  {f}" for f in findings))
+    if unclaimed is not None:
+        epub.remember_gate_pass(unclaimed)
+    if pdf_name in files:
+        cache.store(_pass_record(files[pdf_name]), b"passed\n")
     paths = write_outputs(outdir or Path("dist") / pub.stem, files)
     return dataclasses.replace(built, paths=tuple(paths))
+
+
+def _pass_record(pdf: bytes) -> Path:
+    """The cache entry that says the gate passed on the download PDF with these bytes."""
+    return cache.entry("gate", "pdf\n" + hashlib.sha256(pdf).hexdigest(), ".pass")
+
+
+def _passed_before(pdf: bytes) -> bool:
+    return _pass_record(pdf).is_file()

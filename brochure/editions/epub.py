@@ -2,25 +2,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import io
 import re
 import uuid
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import lxml.html
 from ebooklib import epub
 from lxml import etree
 
+from brochure import cache
 from brochure.assets import STYLES
+from brochure.editions import epubcss
 from brochure.errors import BrochureError
 from brochure.model import Publication
 from brochure.render import templates
 
-EPUB_STYLES = ("tokens.css", "base.css", "epub.css")
+EPUB_STYLES = ("base.css", "epub.css")  # written as one styles/book.css, the tokens resolved (epubcss)
+TOKEN_STYLES = ("tokens.css",)  # the design tokens; the brand colour's (templates/brand.css) come after them
 A11Y_FEATURES = ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText", "displayTransformability")
-# Claimed only by `brochure build --check` (claim_conformance), on an EPUB that passed EPUBCheck, Nu and Ace.
+# Claimed only on an EPUB that passed EPUBCheck, Nu and Ace: by `brochure build --check` (claim_conformance), and by
+# any later build that makes the same EPUB, byte for byte, while the gate's pass is in the cache (gate_passed).
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OPF_NS = "http://www.idpf.org/2007/opf"
@@ -65,14 +71,16 @@ def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None
         {"type": "backmatter", "href": "back.xhtml", "title": pub.strings["back_cover"]},
     ]
     nav = epub.EpubNav(title=pub.strings["contents"])
-    nav.add_item(css[0])
+    for item in css:
+        nav.add_item(item)
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
     book.spine = [cover, nav, body, back]
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"epub3_landmark": True, "epub3_pages": bool(page_starts), "landmark_title": pub.strings["landmarks"],
                                    "pages_title": pub.strings["page_list"], "mtime": _modified(pub), "play_order": {"enabled": False}})
-    return _repack(buffer.getvalue(), pub.metadata.stamp_date, lambda name, data: _polish(name, data, pub.metadata.lang))
+    data = _repack(buffer.getvalue(), pub.metadata.stamp_date, lambda name, data: _polish(name, data, pub.metadata.lang))
+    return claim_conformance(data, pub.metadata.publisher.name) if gate_passed(data) else data
 
 
 def _book(pub: Publication, page_list: bool) -> epub.EpubBook:
@@ -100,7 +108,7 @@ def _book(pub: Publication, page_list: bool) -> epub.EpubBook:
 def _a11y(pub: Publication, page_list: bool) -> list[tuple[str, str]]:
     """EPUB Accessibility 1.1 metadata: what the book offers and how it may be read."""
     pairs = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"), ("schema:accessModeSufficient", "textual")]
-    pairs += [("schema:accessibilityFeature", feature) for feature in A11Y_FEATURES + (("printPageNumbers", "pageNavigation") if page_list else ())]
+    pairs += [("schema:accessibilityFeature", feature) for feature in A11Y_FEATURES + (("pageNavigation",) if page_list else ())]
     if page_list:
         pairs += [("pageBreakSource", f"{pub.metadata.title}, print edition ({pub.print_spec.trim})" + (f", {pub.metadata.date.isoformat()}" if pub.metadata.date else ""))]
     pairs += [("schema:accessibilityHazard", "none")]
@@ -109,12 +117,14 @@ def _a11y(pub: Publication, page_list: bool) -> list[tuple[str, str]]:
 
 
 def _stylesheets(pub: Publication, book: epub.EpubBook) -> list[epub.EpubItem]:
-    """The shared tokens and typography plus the EPUB rules, and the brand colour, as CSS items."""
-    items = [epub.EpubItem(uid="brand", file_name="styles/brand.css", media_type="text/css", content=templates.render("brand.css", brand=pub.brand).encode())]
-    items += [epub.EpubItem(uid=name.split(".")[0], file_name=f"styles/{name}", media_type="text/css", content=(STYLES / name).read_bytes()) for name in EPUB_STYLES]
-    for item in items:
-        book.add_item(item)
-    return items
+    """The shared typography and the EPUB rules as one CSS item, every design token and the brand colour written out
+    as its value (reading systems without custom properties drop any declaration with var())."""
+    tokens = epubcss.custom_properties(*((STYLES / name).read_text(encoding="utf-8") for name in TOKEN_STYLES),
+                                       templates.render("brand.css", brand=pub.brand))
+    content = epubcss.book_css([(STYLES / name).read_text(encoding="utf-8") for name in EPUB_STYLES], tokens)
+    item = epub.EpubItem(uid="book-css", file_name="styles/book.css", media_type="text/css", content=content.encode())
+    book.add_item(item)
+    return [item]
 
 
 def _chapter(book: epub.EpubBook, pub: Publication, file_name: str, title: str, template: str, css: list[epub.EpubItem],
@@ -229,6 +239,21 @@ def claim_conformance(data: bytes, certified_by: str) -> bytes:
     return _repack(data, dt.date(*date[:3]), add_claim)
 
 
+def _gate_record(data: bytes) -> Path:
+    """The cache entry that says the gate passed on the EPUB with these bytes (before its claim was added)."""
+    return cache.entry("gate", "epub\n" + hashlib.sha256(data).hexdigest(), ".pass")
+
+
+def gate_passed(data: bytes) -> bool:
+    """Whether `brochure build --check` passed on an EPUB of exactly these bytes (its cached result)."""
+    return _gate_record(data).is_file()
+
+
+def remember_gate_pass(data: bytes) -> None:
+    """Keep in the cache that the gate passed on the EPUB with these bytes (unclaimed, as write_epub makes them)."""
+    cache.store(_gate_record(data), b"passed\n")
+
+
 def conformance_claimed(data: bytes) -> bool:
     """Whether an EPUB's package claims EPUB Accessibility conformance."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
@@ -236,7 +261,8 @@ def conformance_claimed(data: bytes) -> bool:
 
 
 def _polish(name: str, data: bytes, lang: str) -> bytes:
-    """What ebooklib cannot be told: xml:lang on the OPF package, doc-pagelist on the page list."""
+    """What ebooklib cannot be told: xml:lang on the OPF package, doc-pagelist on the page list, the landmarks and
+    page list hidden."""
     if name.endswith(".opf"):
         root = etree.fromstring(data)
         root.set(XML_LANG, lang)
@@ -249,6 +275,9 @@ def _polish(name: str, data: bytes, lang: str) -> bytes:
             nav.set("aria-labelledby", heading.get("id"))  # three navs in one document: each needs its own name
             if nav.get(EPUB_TYPE) == "page-list":
                 nav.set("role", "doc-pagelist")
+            if nav.get(EPUB_TYPE) in ("landmarks", "page-list"):  # the reading system's menus, not a page to read
+                nav.set("hidden", "hidden")
+                nav.set("class", "navigation-aid")  # epub.css: for the reading systems that ignore hidden
         return etree.tostring(tree, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
     return data
 

@@ -123,6 +123,8 @@ def write_download_pdf(pub: Publication) -> bytes:
         logging.getLogger("weasyprint").removeFilter(quiet)
     if any(image.decorative for image in pub.images) or pub.other_languages:
         pdf = upstream.fix_structure(pdf, upstream.layout_facts(document, pub.metadata.lang))
+    pdf, hyphenated = upstream.join_hyphenated(pdf)  # words broken at line ends read whole (upstream section 6)
+    log.debug("%d words hyphenated at a line end given their whole text", hyphenated)
     return pdf
 
 

@@ -1,0 +1,196 @@
+"""Issue 14, "every reader gets it whole": what other readers and tools than the gate's get from the editions.
+
+Download PDF: every source word whole in pdftotext's and pdfium's text (line-end hyphens carry /ActualText), links
+printable. EPUB: its CSS holds no var() and no point sizes, and MuPDF (a second engine besides epub.js, Debian's
+mupdf-tools: a missing mutool fails, never skips) lays it out at phone width with the brand colour, nothing past the
+right edge and no landmarks or page list shown. Conformance: the claim of a plain build holds because the gate's
+pass is cached by the EPUB's bytes.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+from brochure.checks import gate, validate
+from brochure.editions import epub
+from brochure.source.reader import read_publication
+from conftest import PML, ROOT, normalise, run_cli, seed_sentences
+
+sys.path.insert(0, str(Path(__file__).parent))
+import readback  # noqa: E402
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text as readback folds them, with no joining of line-end fragments."""
+    return set(readback._tokens(readback._fold(text)))
+
+
+def pdftotext_words(pdf: Path) -> set[str]:
+    return _words(subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
+
+
+def pdfium_words(pdf: Path) -> set[str]:
+    document = pdfium.PdfDocument(pdf.read_bytes())
+    return _words("\n".join(page.get_textpage().get_text_range() for page in document))
+
+
+def source_words(source: Path) -> set[str]:
+    return set(readback.html_words(read_publication(source).body_html))
+
+
+# ---------------------------------------------------------------- download PDF: words whole
+
+
+@pytest.mark.parametrize("reader", [pdftotext_words, pdfium_words], ids=["pdftotext", "pdfium"])
+def test_every_source_word_of_pml_is_whole_in_the_pdf_text(pml_build, reader):
+    # before upstream section 6: 6 of PML's 315 distinct words came out in two pieces ("frequ‐", "ently")
+    missing = sorted(source_words(PML) - reader(pml_build / "pml.pdf"))
+    assert missing == []
+
+
+@pytest.mark.parametrize("engine", ["pdftotext", "pdfium"])
+def test_no_half_of_a_hyphenated_word_is_read_twice(pml_build, engine):
+    """Each source sentence is in the PDF text as it is in the source: the second half of a word is not read again
+    after its whole text ("biological logical")."""
+    pdf = pml_build / "pml.pdf"
+    if engine == "pdftotext":
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    else:
+        text = "\n".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(pdf.read_bytes()))
+    assert [s for s in seed_sentences() if normalise(s) not in normalise(text)] == []
+
+
+def test_line_end_hyphens_carry_the_whole_word_as_actual_text(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        actual = [str(op.operands[1].ActualText) for page in pdf.pages for op in pikepdf.parse_content_stream(page)
+                  if str(op.operator) == "BDC" and isinstance(op.operands[1], pikepdf.Dictionary) and "/ActualText" in op.operands[1]]
+    whole = [text for text in actual if text.strip()]
+    assert len(whole) == 8 and len(actual) == 2 * len(whole)  # each word: its whole text on the first half, a space on the second
+    assert all(set(_words(word)) <= source_words(PML) for word in whole)
+    assert "\u2010" not in subprocess.run(["pdftotext", str(pml_build / "pml.pdf"), "-"], capture_output=True, text=True).stdout
+
+
+def test_a_corpus_sheet_reads_whole(tmp_path):
+    # water-safety: 11 words in two pieces before, hyphenated ones and URLs broken after a hyphen ("frequently-" /
+    # "asked-questions", which poppler and pdfium join into "frequentlyasked"); the whole corpus: 81 of 6,409
+    # distinct words before, 3 after (words broken with no hyphen at all, overflow-wrap: anywhere)
+    source = CORPUS / "water-safety" / "water-safety.md"
+    result = run_cli("build", source, "-o", tmp_path, "--format", "pdf")
+    assert result.code == 0, result.err
+    pdf = tmp_path / "water-safety.pdf"
+    assert sorted(source_words(source) - pdftotext_words(pdf)) == []
+    assert sorted(source_words(source) - pdfium_words(pdf)) == []
+
+
+def test_every_link_annotation_has_the_print_flag(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        links = [annot for page in pdf.pages for annot in page.get("/Annots", []) if annot.get("/Subtype") == "/Link"]
+        assert links
+        assert all(int(annot.get("/F", 0)) & 4 for annot in links)
+
+
+# ---------------------------------------------------------------- EPUB: CSS any engine understands
+
+PHONE = ("-W", "360", "-H", "640", "-S", "19.2")  # a 360 px wide phone at 120% text (16 px × 1.2)
+
+
+def mupdf_lines(book: Path, tmp_path: Path) -> list[tuple[float, float, str, set[str]]]:
+    """Each line MuPDF lays out at phone width: (its right edge, the page width, its text, its characters' colours)."""
+    out = tmp_path / f"{book.stem}.stext"
+    subprocess.run(["mutool", "draw", "-q", *PHONE, "-F", "stext", "-o", str(out), str(book)], capture_output=True, check=True)
+    lines = []
+    for page in ElementTree.parse(out).iter("page"):
+        for line in page.iter("line"):
+            chars = list(line.iter("char"))
+            lines.append((float(line.get("bbox", "0 0 0 0").split()[2]), float(page.get("width", "0")),
+                          "".join(c.get("c", "") for c in chars), {c.get("color", "") for c in chars}))
+    return lines
+
+
+def test_the_epub_css_has_literal_values_and_no_fixed_text_sizes(pml_build):
+    with zipfile.ZipFile(pml_build / "pml.epub") as book:
+        sheets = {name: book.read(name).decode() for name in book.namelist() if name.endswith(".css")}
+        documents = {name: book.read(name).decode() for name in book.namelist() if name.endswith(".xhtml")}
+    assert list(sheets) == ["EPUB/styles/book.css"]
+    css = re.sub(r"/\*.*?\*/", "", sheets["EPUB/styles/book.css"], flags=re.S)
+    assert "var(" not in css and "--" not in css
+    assert not re.findall(r"font-size:\s*[\d.]+(pt|px)", css)
+    assert "color: #20558a" in css  # the brand colour (brochure.yaml) written out
+    assert all('href="styles/book.css"' in text for text in documents.values())  # nav.xhtml too
+
+
+def test_mupdf_shows_the_epub_at_phone_width_whole_and_in_the_brand_colour(pml_build, tmp_path):
+    # before: MuPDF drew "Leukoencephalopa" past the right edge, links in its own #0066cc, no brand colour at all,
+    # and the landmarks and page list as pages of text
+    lines = mupdf_lines(pml_build / "pml.epub", tmp_path)
+    assert [text for right, width, text, _ in lines if right > width + 0.5] == []
+    colours = set().union(*(colours for *_, colours in lines))
+    assert "#20558a" in colours and "#0066cc" not in colours
+    texts = {text.strip() for _, _, text, _ in lines}
+    assert "Contents" in texts
+    assert not texts & {"Landmarks", "Pages", "Start of content"}
+
+
+def test_the_contact_box_is_sized_relative_to_the_readers_text(pml_build):
+    # it was 10pt whatever the reader's text size; 10pt of an 11pt body is 0.9091em
+    css = zipfile.ZipFile(pml_build / "pml.epub").read("EPUB/styles/book.css").decode()
+    assert re.search(r"^\.more-info \{[^}]*font-size: 0\.9091em;", css, re.M)
+
+
+# ---------------------------------------------------------------- conformance claims that hold
+
+
+def test_the_opf_lists_page_navigation_but_not_the_deprecated_print_page_numbers(pml_build):
+    opf = zipfile.ZipFile(pml_build / "pml.epub").read("EPUB/content.opf").decode()
+    assert '<meta property="schema:accessibilityFeature">pageNavigation</meta>' in opf
+    assert "printPageNumbers" not in opf
+
+
+def test_a_plain_build_claims_conformance_once_the_gate_passed_on_the_same_epub(tmp_path, monkeypatch):
+    """The gate is run with its validators counted (and made to pass): a second --check runs none of them, and a
+    plain build of the same inputs makes the same claimed EPUB; a changed source makes no claim."""
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path / "cache"))  # the CLI runs below inherit it
+    calls: list[str] = []
+
+    def passing(name: str):
+        def check(path: Path) -> list:
+            calls.append(name)
+            return []
+        return check
+
+    for name in ("epubcheck", "nu_html_epub", "ace", "pdf_ua"):
+        monkeypatch.setattr(validate, name, passing(name))
+    source = tmp_path / "pml.md"
+    source.write_text(PML.read_text(encoding="utf-8"), encoding="utf-8")
+    plain_before = run_cli("build", source, "-o", tmp_path / "plain-before")
+    assert plain_before.code == 0, plain_before.err
+    assert not epub.conformance_claimed((tmp_path / "plain-before" / "pml.epub").read_bytes())
+
+    gate.build_checked(source, tmp_path / "checked", ("pdf", "epub"))
+    assert sorted(calls) == ["ace", "epubcheck", "nu_html_epub", "pdf_ua"]
+    checked = (tmp_path / "checked" / "pml.epub").read_bytes()
+    assert epub.conformance_claimed(checked)
+
+    calls.clear()
+    gate.build_checked(source, tmp_path / "again", ("pdf", "epub"))
+    assert calls == []  # the same inputs: nothing validated again
+    assert (tmp_path / "again" / "pml.epub").read_bytes() == checked
+
+    plain = run_cli("build", source, "-o", tmp_path / "plain")
+    assert plain.code == 0, plain.err
+    assert (tmp_path / "plain" / "pml.epub").read_bytes() == checked
+
+    source.write_text(source.read_text(encoding="utf-8").replace("PML", "P.M.L.", 1), encoding="utf-8")
+    changed = run_cli("build", source, "-o", tmp_path / "changed")
+    assert changed.code == 0, changed.err
+    assert not epub.conformance_claimed((tmp_path / "changed" / "pml.epub").read_bytes())
