@@ -254,6 +254,9 @@ def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
+    from brochure import parallel
+
+    parallel.forbid()  # the pool keeps every core busy already: a worker lays its editions out one after another
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

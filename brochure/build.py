@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from brochure import cache
+from brochure import cache, parallel
 from brochure.assets import STYLES, font_stamps
 from brochure.editions import cover
 from brochure.model import Publication
@@ -35,16 +35,19 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
     pub = read_publication(source, root)
     outdir = outdir or (dist / pub.metadata.id if dist else Path("dist") / pub.stem)
     files: dict[str, bytes] = {}
+    print_edition = None
+    if "print" in formats:  # laid out beside the download PDF and the EPUB's cover, where there are cores for it
+        import brochure.editions.pdf  # noqa: F401 - WeasyPrint imported once, before the fork, for both
+
+        print_edition = parallel.start(lambda: _print_edition(pub)) if len(formats) > 1 else lambda: _print_edition(pub)
     download_pdf = None
     if "pdf" in formats:
         download_pdf = _download_pdf(pub)
         files[f"{pub.stem}.pdf"] = download_pdf
     starts = None
-    if "print" in formats:
-        from brochure.editions.pdf import write_print_pdf
-
-        print_pdf, starts = write_print_pdf(pub)
-        files.update(print_files(pub, print_pdf))
+    if print_edition is not None:
+        print_outputs, starts = print_edition()
+        files.update(print_outputs)
     if "epub" in formats:
         from brochure.editions.epub import write_epub
 
@@ -64,6 +67,14 @@ def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> 
 
     pages = {name: _page_count(data) for name, data in files.items() if name.endswith(".pdf")}
     return record(pub, outdir.name, files, pages)
+
+
+def _print_edition(pub: Publication) -> tuple[dict[str, bytes], tuple[str | None, ...]]:
+    """The print PDF, its booklet and ticket, and where each of its pages starts (for the EPUB's page list)."""
+    from brochure.editions.pdf import write_print_pdf
+
+    print_pdf, starts = write_print_pdf(pub)
+    return print_files(pub, print_pdf), starts
 
 
 def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:

@@ -57,6 +57,10 @@ class BrochureError(Exception):
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickled with its location (an edition laid out in another process sends its error back whole)."""
+        return (type(self), (self.message, self.location))
+
 
 class SourceError(BrochureError):
     """The Markdown source or its front matter is wrong."""
