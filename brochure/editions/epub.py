@@ -43,8 +43,9 @@ def book_identifier(pub: Publication) -> str:
 def write_epub(pub: Publication, cover_png: bytes, page_starts: tuple[str | None, ...] = ()) -> bytes:
     """The EPUB 3 edition as bytes: cover, body, back matter, nav + NCX, a11y metadata.
 
-    page_starts[i] is the id of the element where print page i+1 begins (see pdf.page_starts): each gets a
-    page-break marker, so that the EPUB's page list matches the printed copy.
+    page_starts[i] is where print page i+1 begins (see pdf.page_starts): the id of the element it begins with, or
+    "ID N", the id of the element it begins inside and how many of its non-space characters come before; each gets a page-break
+    marker there, so that the EPUB's page list matches the printed copy word for word.
     """
     book = _book(pub, bool(page_starts))
     book.set_template("chapter", templates.render("epub_document.xhtml").encode())
@@ -128,7 +129,7 @@ def _stylesheets(pub: Publication, book: epub.EpubBook) -> list[epub.EpubItem]:
 
 
 def _chapter(book: epub.EpubBook, pub: Publication, file_name: str, title: str, template: str, css: list[epub.EpubItem],
-             markers: dict[str, list[int]], **context: object) -> epub.EpubHtml:
+             markers: dict[str, list[tuple[int, int]]], **context: object) -> epub.EpubHtml:
     """One XHTML document from a template; an empty result is an error, never a silent blank chapter."""
     chapter = epub.EpubHtml(title=title, file_name=file_name, lang=pub.metadata.lang)
     chapter.content = _mark_pages(templates.render(template, pub=pub, **context), markers, file_name)
@@ -140,34 +141,77 @@ def _chapter(book: epub.EpubBook, pub: Publication, file_name: str, title: str, 
     return chapter
 
 
-def _page_markers(page_starts: tuple[str | None, ...]) -> dict[str, list[int]]:
-    """Which print pages begin at which element id; pages with no element of their own go to a lead-in."""
-    markers: dict[str, list[int]] = {}
+def _page_markers(page_starts: tuple[str | None, ...]) -> dict[str, list[tuple[int, int]]]:
+    """Which print pages begin in which element, and after how many of its non-space characters (0: before it);
+    pages with no element of their own go to a lead-in."""
+    markers: dict[str, list[tuple[int, int]]] = {}
     for number, start in enumerate(page_starts, start=1):
+        offset = 0
+        if start is not None and " " in start:  # "ID N": inside the element, after N non-space characters
+            start, characters = start.split(" ", 1)
+            offset = int(characters)
         if start is None or start == "toc-title":
             start = "start" if number > 1 else "cover"
         elif start.startswith("blank-"):
             start = "back-cover"
-        markers.setdefault(start, []).append(number)
+        markers.setdefault(start, []).append((offset, number))
     return markers
 
 
-def _mark_pages(html: str, markers: dict[str, list[int]], file_name: str) -> str:
-    """Insert page-break markers (epub:type pagebreak, role doc-pagebreak) where print pages begin."""
+def _marker(number: int) -> lxml.html.HtmlElement:
+    return lxml.html.Element("span", {"id": f"page-{number}", "role": "doc-pagebreak", "aria-label": str(number), "epub:type": "pagebreak"})
+
+
+def _mark_pages(html: str, markers: dict[str, list[tuple[int, int]]], file_name: str) -> str:
+    """Insert page-break markers (epub:type pagebreak, role doc-pagebreak) where print pages begin: before the
+    element a page begins with, or inside it before the first word of a page that begins mid-paragraph."""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for element in list(root.iter()):
         anchor = element.attrib.pop("data-anchor", None) if isinstance(element.tag, str) else None
-        numbers = markers.get(anchor or element.get("id", ""))
-        if not numbers or not isinstance(element.tag, str):
+        wanted = markers.get(anchor or element.get("id", "")) if isinstance(element.tag, str) else None
+        if not wanted:
             continue
-        for number in reversed(numbers):
-            marker = lxml.html.Element("span", {"id": f"page-{number}", "role": "doc-pagebreak", "aria-label": str(number), "epub:type": "pagebreak"})
-            if element.tag in ("li", "section", "aside") or element.getparent() is None:
+        for offset, number in sorted(wanted, reverse=True):
+            if offset:
+                _insert_at(element, offset, _marker(number))
+            elif element.tag in ("li", "section", "aside") or element.getparent() is None:
+                marker = _marker(number)
                 marker.tail, element.text = element.text, None
                 element.insert(0, marker)
             else:
-                element.addprevious(marker)
+                element.addprevious(_marker(number))
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def _insert_at(element: lxml.html.HtmlElement, offset: int, marker: lxml.html.HtmlElement) -> None:
+    """Put marker inside element before its non-space character number offset (counted from 0, in document order,
+    as the print layout counts them); at its end if it has fewer."""
+    seen = 0
+    for node, slot in _text_slots(element):
+        text = (node.text if slot == "text" else node.tail) or ""
+        for position, char in enumerate(text):
+            if char.isspace() or char == "\u00ad":
+                continue
+            if seen == offset:
+                before, after = text[:position], text[position:]
+                if slot == "text":
+                    node.text, marker.tail = before, after
+                    node.insert(0, marker)
+                else:
+                    node.tail, marker.tail = before, after
+                    node.addnext(marker)
+                return
+            seen += 1
+    element.append(marker)
+
+
+def _text_slots(element: lxml.html.HtmlElement):  # type: ignore[no-untyped-def]
+    """(node, "text") and (node, "tail") for the text inside element, in document order."""
+    yield element, "text"
+    for child in element:
+        if isinstance(child.tag, str):
+            yield from _text_slots(child)
+        yield child, "tail"
 
 
 def _toc(pub: Publication, back: epub.EpubHtml) -> list[epub.Link]:

@@ -163,14 +163,53 @@ def _warn_low_resolution(document: weasyprint.Document, pub: Publication) -> Non
 
 
 def page_starts(document: weasyprint.Document) -> tuple[str | None, ...]:
-    """For each page, the id of the first element that begins on it (None for a page with none)."""
+    """For each page, where its first word is: the id of the first element that begins on it, or, for a page that
+    begins inside an element (a paragraph carried over), "ID N": the id of the innermost element holding the page's
+    first word and how many non-space characters of it earlier pages hold (an id never holds a space); None for a
+    page with neither."""
     seen: set[str] = set()
-    starts = []
+    laid_out: dict[str, int] = {}  # element id → its non-space characters on the pages so far
+    headers: set[int] = set()  # the table headers (id() of their elements) laid out so far: repeated ones are skipped
+    starts: list[str | None] = []
     for page in document.pages:
+        shown: set[int] = set()
+        texts = list(_page_texts(page._page_box, (), headers, shown))
+        headers |= shown
         new = sorted((position[1], position[0], name) for name, position in page.anchors.items() if name not in seen)
         seen.update(page.anchors)
-        starts.append(new[0][2] if new else None)
+        first = next(((ids[-1], laid_out.get(ids[-1], 0)) for ids, _ in texts if ids), None)
+        starts.append(f"{first[0]} {first[1]}" if first is not None and first[1] > 0 else new[0][2] if new else None)
+        for ids, text in texts:
+            for name in ids:
+                laid_out[name] = laid_out.get(name, 0) + text
     return tuple(starts)
+
+
+def _page_texts(box, ids: tuple[str, ...], headers: set[int], shown: set[int]):  # type: ignore[no-untyped-def]
+    """(ids of the elements around it, its non-space characters) for each text box of the page's body, in layout
+    order: no margin boxes (running heads, folios), no generated content (::before, ::after, markers), no table
+    header repeated from an earlier page (whose element is in headers; those shown here go into shown), no
+    hyphenate-character WeasyPrint added at a line end."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox) or "::" in (getattr(box, "element_tag", "") or ""):
+        return
+    element = getattr(box, "element", None)
+    if isinstance(box, boxes.TableRowGroupBox) and box.is_header and element is not None:
+        if id(element) in headers:
+            return
+        shown.add(id(element))
+    name = element.get("id") if element is not None and not isinstance(box, boxes.TextBox) else None
+    if name and (not ids or ids[-1] != name):
+        ids = (*ids, name)
+    if isinstance(box, boxes.TextBox):
+        text = box.text.removesuffix(box.style["hyphenate_character"]) if box.text.endswith("\u2010") else box.text
+        count = sum(1 for char in text if not char.isspace() and char != "\u00ad")
+        if count:
+            yield ids, count
+        return
+    for child in getattr(box, "children", ()):
+        yield from _page_texts(child, ids, headers, shown)
 
 
 def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
