@@ -161,6 +161,7 @@ def _build_all(folder: Path, dist: Path, jobs: int, force: bool, formats: tuple[
     sources = find_sources(folder)
     keys = {str(s): manifest_key(s, folder) for s in sources}
     clashes = _id_clashes(sources)
+    clashes.update({source: message for source, message in _unknown_originals(sources).items() if source not in clashes})
     sources = [s for s in sources if s not in clashes]
     shared = shared_fingerprint()
     prints = {keys[str(s)]: fingerprint(s, formats, shared) for s in sources}
@@ -321,6 +322,20 @@ def _id_clashes(sources: list[Path]) -> dict[Path, str]:
                 others = ", ".join(str(other.relative_to(source.parent.parent)) for other, _ in users if other != source)
                 clashes[source] = f"{Location(source, line)}: id '{ident}' is also the id of {others}: give each publication its own id"
     return clashes
+
+
+def _unknown_originals(sources: list[Path]) -> dict[Path, str]:
+    """Sources whose translation_of names no publication of the folder: an error at that line (the catalog could not
+    pair the editions, nor the back cover name the original)."""
+    from brochure.source.reader import declared_id, declared_translation
+
+    known = {declared_id(source)[0] for source in sources}
+    unknown = {}
+    for source in sources:
+        original, line = declared_translation(source)
+        if original and original not in known:
+            unknown[source] = f"{Location(source, line)}: translation_of '{original}' is the id of no publication in this folder"
+    return unknown
 
 
 def _internal_error(source: Path, err: BaseException) -> str:

@@ -18,6 +18,13 @@ class Publisher:
     phone: str = ""
     url: str = ""
     order_url: str = ""
+    catalog_url: str = ""  # where the catalog page is published: a translation's back cover names it
+    langs: tuple[tuple[str, str], ...] = ()  # (field, language) of fields in another language than the publication's
+
+    def lang_of(self, name: str) -> str:
+        """The language a field's text is in when it is not the publication's own (taken from brochure.yaml's
+        default block), else ""."""
+        return dict(self.langs).get(name, "")
 
 
 @dataclass(frozen=True)
@@ -32,12 +39,27 @@ class Brand:
 
 @dataclass(frozen=True)
 class PrintSpec:
-    """How the print edition is made: trim, printer profile, PDF/X flavour and suggested paper."""
+    """How the print edition is made and ordered: trim, printer profile, PDF/X flavour, stock, copies, proof and due date."""
 
     trim: str = "half-letter"
     profile: str = "offset"
     pdfx: str = "pdf/x-4"
     paper: str = "70 lb text, uncoated white"
+    quantity: int = 0  # copies; 0 when brochure.yaml and the command line give none
+    caliper_in: float = 0.004  # the paper's thickness: the press sheets' creep per sheet outside
+    proof: str = "pdf"  # pdf, hard or none
+    due: str = ""  # YYYY-MM-DD, or "" for no date
+    contact_email: str = ""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """Another language's edition of the same title: what a back cover names (its address is in the catalog)."""
+
+    id: str
+    lang: str
+    title: str
+    label: str = ""  # the edition named in its own language ("Esta publicación en español"), from the strings files
 
 
 @dataclass(frozen=True)
@@ -53,6 +75,8 @@ class Metadata:
     publication_number: str = ""
     keywords: tuple[str, ...] = ()
     publisher: Publisher = field(default_factory=lambda: Publisher(name=""))
+    translation_of: str = ""  # the id of the publication this one translates (front matter translation_of)
+    translations: tuple[Translation, ...] = ()  # the other language editions of this title, known in a folder build
     stamp: dt.date = dt.date(2000, 1, 1)  # what files are stamped with (EPUB dcterms:modified, ZIP times): never printed
 
     @property

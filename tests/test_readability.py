@@ -206,10 +206,10 @@ def test_every_build_prints_one_summary_line_but_not_with_quiet(pml_build, tmp_p
     assert quiet.code == 0 and quiet.out == ""
 
 
-def test_a_spanish_source_is_not_graded(tmp_path):
+def test_a_spanish_source_gets_a_spanish_formula_never_an_english_grade(tmp_path):
     source = ROOT / "tests" / "fixtures" / "catalog-src" / "lpm-es" / "lpm-es.md"
     result = run_cli("check", source)
-    assert result.code == 0 and "readability not measured" in result.out and "es" in result.out
+    assert result.code == 0 and "Szigriszt-Pazos (INFLESZ), target 55 or higher" in result.out and "grade" not in result.out.split("\n", 1)[0]
 
 
 @pytest.mark.slow

@@ -30,6 +30,8 @@ __all__ = [
     "OPDS_ACQUISITION_TYPE",
     "render_catalog_page",
     "render_opds_feed",
+    "page_file",
+    "titles",
     "human_size",
     "feed_id",
 ]
@@ -58,6 +60,7 @@ class Entry:
     thumbnail_href: str  # e.g. "pml/cover-thumb.png"
     editions: tuple[Edition, ...]
     dated: bool = True  # whether the writer gave the date: the page shows only such dates
+    translation_of: str = ""  # the id of the original this entry translates: the page shows them as one title
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Catalog:
     order_url: str     # may be ""
     updated: datetime.date
     entries: tuple[Entry, ...]
+    pages: tuple[tuple[str, str], ...] = ()  # (language, file) of each catalog page, for hreflang links and the switch
 
 
 # The order editions are listed in, on the page and in the feed.
@@ -244,18 +248,50 @@ def _stylesheet() -> Markup:
     return Markup(css.strip())
 
 
+def page_file(lang: str) -> str:
+    """The catalog page in a language: index.html for English, index.LANG.html for another (beside it, so every
+    relative address is the same on all pages and no page can take a publication's folder name)."""
+    return "index.html" if lang.split("-")[0].lower() == "en" else f"index.{lang}.html"
+
+
+def titles(catalog: Catalog, lang: str) -> list[tuple[Entry, list[Entry]]]:
+    """The catalog's titles: each original with its translations, shown as the edition in `lang` when there is one
+    (else the original) and the other editions by language. Sorted like the entries."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in catalog.entries:
+        groups.setdefault(entry.translation_of or entry.id, []).append(entry)
+    primary = lang.split("-")[0].lower()
+    found = []
+    for key, editions in groups.items():
+        editions.sort(key=lambda e: (e.lang.split("-")[0].lower() != primary, e.id != key, e.lang, e.id))
+        found.append((editions[0], sorted(editions[1:], key=lambda e: (e.lang, e.id))))
+    return sorted(found, key=lambda group: _sort_key(group[0]))
+
+
+def _also_available(lang: str) -> str:
+    """"Also available in English" in the edition's own language (its name alone when it has no strings file)."""
+    own = strings_for(lang)
+    return own["catalog_also_available"] if own["catalog_lang"] == lang.split("-")[0].lower() else language_name(lang)
+
+
 def render_catalog_page(catalog: Catalog, strings: dict[str, str]) -> str:
-    """dist/index.html: the catalog as one self-contained page (stylesheet and filter script inline)."""
+    """dist/index.html (or a language's index.LANG.html): the catalog as one self-contained page (stylesheet and
+    filter script inline), one entry per title with its other language editions."""
     words = _page_strings(strings)
-    entries = [(entry, _sorted_editions(entry)) for entry in _sorted_entries(catalog)]
+    groups = [(entry, _sorted_editions(entry), [(other, _sorted_editions(other), _also_available(other.lang)) for other in others])
+              for entry, others in titles(catalog, words["catalog_lang"])]
     tags = sorted({entry.lang for entry in catalog.entries}, key=lambda t: (language_name(t).casefold(), t))
     order_paragraphs = [p.strip() for p in re.split(r"\n\s*\n", catalog.order_info) if p.strip()]
-    total = len(entries)
+    total = len(groups)
+    own = page_file(words["catalog_lang"])
+    others = [{"tag": tag, "href": name, "label": _page_strings(strings_for(tag))["catalog_this_catalog"]}
+              for tag, name in catalog.pages if name != own]
     return _env().get_template("catalog.html").render(
         S=words,
         catalog=catalog,
-        entries=entries,
+        entries=groups,
         languages=[{"tag": t, "name": language_name(t)} for t in tags],
+        pages=others,
         order_paragraphs=order_paragraphs,
         results_text=_fill(words, "catalog_results", shown=total, total=total),
         css=_stylesheet(),
@@ -265,11 +301,15 @@ def render_catalog_page(catalog: Catalog, strings: dict[str, str]) -> str:
 def render_opds_feed(catalog: Catalog) -> str:
     """dist/catalog.xml: an OPDS 1.2 acquisition feed with every publication and its open-access files."""
     entries = []
+    pages = dict(catalog.pages)
     for entry in _sorted_entries(catalog):
         editions = _sorted_editions(entry)
         # E-reader apps take the first acquisition they can open: offer the EPUB first.
         editions.sort(key=lambda e: e.media_type != "application/epub+zip")
-        entries.append((entry, editions))
+        key = entry.translation_of or entry.id
+        others = [(other, pages.get(other.lang, "index.html")) for other in _sorted_entries(catalog)
+                  if other.id != entry.id and key in (other.id, other.translation_of)]
+        entries.append((entry, editions, pages.get(entry.lang, "index.html"), others))
     labels = {kind: DEFAULT_STRINGS[f"catalog_edition_{kind}"] for kind in EDITION_KINDS}
     return _env().get_template("catalog.xml").render(
         catalog=catalog,

@@ -33,6 +33,14 @@ BLEED_IN = 0.125  # the print edition's bleed on every edge: the one place it is
 MARKS_IN = 0.25  # room outside the bleed for the crop and registration marks of the offset profile
 PROFILES = {"offset": ("crop", "registration"), "pod": ()}  # printer profile → printer's marks outside the bleed
 PDFX = {"pdf/x-4": "PDF/X-4", "pdf/x-1a": "PDF/X-1a:2003"}  # WeasyPrint variant → the GTS_PDFXVersion it writes
+# paper coating → its press condition: the shipped ICC profile (styles/icc/), the ICC characterization registry name
+# (the output intent's /OutputConditionIdentifier and the job ticket's profile) and what the condition is
+OUTPUT_CONDITIONS = {
+    "coated": ("CGATS-TR006-GRACoL-coated.icc", "CGATS TR 006", "GRACoL: commercial offset on grade 1 coated paper (ISO 12647-2 paper type 1)"),
+    "uncoated": ("FOGRA29-uncoated.icc", "FOGRA29", "Offset on uncoated white paper (ISO 12647-2:2004 paper type 4)"),
+}
+ICC_REGISTRY = "http://www.color.org"
+CALIPER_IN = 0.004  # a 70 lb text sheet is about 0.004 in thick: the default creep per sheet outside
 MAX_TEXT = 2000  # characters in one value: a name or an address line, never a document
 
 
@@ -68,6 +76,23 @@ def _cmyk(value: Any) -> str | None:
     return None if numbers else "four CMYK percentages from 0 to 100, like [90, 55, 10, 20]"
 
 
+def _count(value: Any) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10_000_000 else "a whole number of copies from 1 to 10000000"
+
+
+def _caliper(value: Any) -> str | None:
+    good = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 0.05
+    return None if good else "a paper thickness in inches from 0 to 0.05, like 0.004"
+
+
+def _date_text(value: Any) -> str | None:
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return None
+    return None if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else "a date like 2026-12-01"
+
+
 def _one_of(choices: dict[str, Any]) -> Check:
     def check(value: Any) -> str | None:
         return None if value in choices else f"one of: {', '.join(choices)}"
@@ -93,6 +118,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "phone": Key(_text, "The contact phone number.", "555-010-0100"),
         "url": Key(_web_address, "The agency's website.", "https://health.example.org"),
         "order_url": Key(_web_address, "Where printed copies are ordered (the catalog links it).", "https://health.example.org/order"),
+        "catalog_url": Key(_web_address, "Where the catalog page is published (a translation's back cover names its address there).", "https://health.example.org/publications/"),
     },
     "brand": {
         "colour_rgb": Key(_colour, "The brand colour on screens (sRGB).", "#20558a"),
@@ -102,9 +128,39 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "trim": Key(_one_of(TRIMS_IN), "half-letter (5.5 x 8.5 in, saddle-stitched) or letter (8.5 x 11 in).", "half-letter"),
         "profile": Key(_one_of(PROFILES), "offset (bleed and crop marks) or pod (print on demand: bleed, no marks).", "offset"),
         "pdfx": Key(_one_of(PDFX), "pdf/x-4 or pdf/x-1a.", "pdf/x-4"),
-        "paper": Key(_text, "The stock the job ticket suggests.", "70 lb text, uncoated white"),
+        "paper": Key(_text, "The stock: weight, coating (coated or uncoated picks the colour profile), colour.", "70 lb text, uncoated white"),
+        "quantity": Key(_count, "How many copies the print shop makes (the command line's --quantity wins).", 1000),
+        "caliper_in": Key(_caliper, "The paper's thickness in inches: the press sheets' creep per sheet.", CALIPER_IN),
+        "proof": Key(_one_of({"pdf": 1, "hard": 1, "none": 1}), "The proof the shop sends before the run: pdf, hard (a printed proof) or none.", "hard"),
+        "due": Key(_date_text, "When the copies are due (YYYY-MM-DD); leave it out when there is no date.", "2026-12-01"),
+        "contact_email": Key(_text, "Who the print shop asks about the job (the ticket's contact, beside the publisher's phone).", "print@health.example.org"),
     },
 }
+
+
+# The publisher block above is written in DEFAULT_LANGUAGE. `languages:` holds its text in other languages, one block
+# per language tag (`languages: {es: {publisher: {name: …}, catalog: {order_info: …}}}`), each key checked like the
+# default block's.
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_PUBLISHER_KEYS = ("name", "office", "parent", "contact_name", "address", "phone", "url", "order_url")
+TRANSLATED_KEYS = ("name", "office", "parent", "contact_name", "address")  # words: a block without them warns
+LANGUAGE_SCHEMA: dict[str, dict[str, Key]] = {
+    "publisher": {key: SCHEMA["publisher"][key] for key in LANGUAGE_PUBLISHER_KEYS},
+    "catalog": {
+        "order_info": Key(_text, "The catalog's ordering sentence in this language.", "Las copias impresas son gratuitas. Pídalas en https://health.example.org/order."),
+        "title": Key(_text, "The catalog page's title in this language.", "Publicaciones del Departamento de Salud Pública"),
+    },
+}
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+@dataclass(frozen=True)
+class LanguageBlock:
+    """One `languages.<tag>` block: the publisher's text and the catalog's words in that language."""
+
+    publisher: dict[str, Any] = field(default_factory=dict)
+    catalog: dict[str, str] = field(default_factory=dict)
+    line: int = 1
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -118,6 +174,31 @@ class Config:
     print_spec: PrintSpec = field(default_factory=PrintSpec)
     path: Path | None = None
     keys: frozenset[tuple[str, str]] = frozenset()  # the (section, key) pairs the file set
+    languages: dict[str, LanguageBlock] = field(default_factory=dict)  # language tag → its block (languages:)
+
+    def publisher_for(self, lang: str, quiet: bool = False) -> Publisher:
+        """The publisher block for a publication in `lang`: its language's block over the default one. Text taken from
+        the default block carries DEFAULT_LANGUAGE (the templates mark it, so it is read in its own language), and a
+        language whose block lacks some of the default's words gets one warning naming them."""
+        primary = lang.split("-")[0].lower()
+        if primary == DEFAULT_LANGUAGE or not self.publisher.name:
+            return self.publisher
+        block = self.languages.get(lang) or self.languages.get(primary) or LanguageBlock()
+        own = {key: value for key, value in block.publisher.items()}
+        merged = {**self.publisher.__dict__, **own}
+        borrowed = tuple(key for key in TRANSLATED_KEYS if key not in own and getattr(self.publisher, key))
+        if borrowed and self.path is not None and not quiet:
+            where = Location(self.path, block.line)
+            names = ", ".join(f"languages.{primary}.publisher.{key}" for key in borrowed)
+            warn(log, f"no {names}: the {lang} editions print the publisher's {DEFAULT_LANGUAGE} text (marked "
+                      f"{DEFAULT_LANGUAGE}); add a languages.{primary} block to translate it", where)
+        return Publisher(**{**merged, "langs": tuple((key, DEFAULT_LANGUAGE) for key in borrowed)})
+
+    def catalog_words(self, lang: str) -> dict[str, str]:
+        """The catalog's own words (order_info, title) that brochure.yaml sets for a language: its languages block,
+        or for DEFAULT_LANGUAGE nothing (the strings files' words fill the rest)."""
+        block = self.languages.get(lang) or self.languages.get(lang.split("-")[0].lower())
+        return dict(block.catalog) if block else {}
 
 
 def find_config(folder: Path) -> Path | None:
@@ -165,7 +246,7 @@ def _overlaid(config: Config, own: Config) -> Config:
     spec = {key: getattr(own.print_spec, key) for section, key in own.keys if section == "print"}
     return Config(publisher=Publisher(**{**config.publisher.__dict__, **publisher}), brand=config.brand,
                   print_spec=PrintSpec(**{**config.print_spec.__dict__, **spec}), path=config.path,
-                  keys=config.keys | own.keys)
+                  keys=config.keys | own.keys, languages=config.languages)
 
 
 def load_yaml(text: str) -> Any:
@@ -220,14 +301,34 @@ def _cached_config(path: Path, _mtime: int, _size: int, own_folder: bool) -> Con
             phone=str(publisher.get("phone", "")),
             url=str(publisher.get("url", "")),
             order_url=str(publisher.get("order_url", "")),
+            catalog_url=str(publisher.get("catalog_url", "")),
         ),
         brand=Brand(colour_rgb=str(brand.get("colour_rgb", defaults.colour_rgb)),
                     colour_cmyk=tuple(float(v) for v in brand.get("colour_cmyk", defaults.colour_cmyk))),  # type: ignore[arg-type]
-        print_spec=PrintSpec(**{key: str(value) for key, value in (data.get("print") or {}).items() if key in SCHEMA["print"]}),
+        print_spec=_print_spec(data.get("print") or {}),
         path=path,
         keys=frozenset((section, key) for section, keys in data.items() if isinstance(keys, dict) for key in keys
                        if key in SCHEMA.get(section, {})),
+        languages=_languages(data.get("languages") or {}, lines),
     )
+
+
+def _print_spec(values: dict[str, Any]) -> PrintSpec:
+    """The checked `print:` section as a PrintSpec: copies a number, caliper inches, the rest text."""
+    kinds: dict[str, Callable[[Any], Any]] = {"quantity": int, "caliper_in": float}
+    return PrintSpec(**{key: kinds.get(key, str)(value) for key, value in values.items() if key in SCHEMA["print"]})
+
+
+def _languages(data: dict[str, Any], lines: dict[tuple[str, ...], int]) -> dict[str, LanguageBlock]:
+    """The checked `languages:` section as blocks (publisher text normalised like the default block's)."""
+    blocks = {}
+    for tag, block in data.items():
+        publisher = {key: (tuple(str(line) for line in value) if key == "address" else
+                           " ".join(str(value).split()) if key == "name" else str(value))
+                     for key, value in ((block or {}).get("publisher") or {}).items() if key in LANGUAGE_SCHEMA["publisher"]}
+        catalog = {key: str(value) for key, value in ((block or {}).get("catalog") or {}).items() if key in LANGUAGE_SCHEMA["catalog"]}
+        blocks[str(tag)] = LanguageBlock(publisher, catalog, lines.get(("languages", str(tag)), 1))
+    return blocks
 
 
 def _own_keys(data: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) -> dict[str, Any]:
@@ -298,6 +399,9 @@ def _check(data: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) 
     """Warn on each unknown key (with the nearest known one); stop at the first value of the wrong kind."""
     for section, value in data.items():
         where = Location(path, lines.get((str(section),), 1))
+        if section == "languages":
+            _check_languages(value, lines, path, where)
+            continue
         if section not in SCHEMA:
             _unknown(str(section), SCHEMA, where)
             continue
@@ -313,6 +417,40 @@ def _check(data: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) 
             wanted = SCHEMA[section][key].check(item)
             if wanted:
                 raise SourceError(f"{section}.{key} must be {wanted}", where)
+
+
+def _check_languages(value: Any, lines: dict[tuple[str, ...], int], path: Path, where: Location) -> None:
+    """`languages:` maps language tags to blocks of LANGUAGE_SCHEMA's sections, each key checked like the default's."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise SourceError("'languages' must be a mapping of language tags (es, fr, …) to blocks", where)
+    for tag, block in value.items():
+        at = Location(path, lines.get(("languages", str(tag)), 1))
+        if not _LANGUAGE_TAG.fullmatch(str(tag)):
+            raise SourceError(f"languages.{tag} must be named by a lower-case BCP 47 language tag like es or pt-br", at)
+        if block is None:
+            continue
+        if not isinstance(block, dict):
+            raise SourceError(f"languages.{tag} must be a mapping of sections ({', '.join(LANGUAGE_SCHEMA)})", at)
+        for section, keys in block.items():
+            at = Location(path, lines.get(("languages", str(tag), str(section)), 1))
+            name = f"languages.{tag}.{section}"
+            if section not in LANGUAGE_SCHEMA:
+                _unknown(name, {f"languages.{tag}.{s}": s for s in LANGUAGE_SCHEMA}, at)
+                continue
+            if keys is None:
+                continue
+            if not isinstance(keys, dict):
+                raise SourceError(f"'{name}' must be a mapping of keys ({', '.join(LANGUAGE_SCHEMA[section])})", at)
+            for key, item in keys.items():
+                at = Location(path, lines.get(("languages", str(tag), str(section), str(key)), 1))
+                if key not in LANGUAGE_SCHEMA[section]:
+                    _unknown(f"{name}.{key}", {f"{name}.{k}": k for k in LANGUAGE_SCHEMA[section]}, at)
+                    continue
+                wanted = LANGUAGE_SCHEMA[section][key].check(item)
+                if wanted:
+                    raise SourceError(f"{name}.{key} must be {wanted}", at)
 
 
 def _elsewhere(key: str, section: str) -> dict[str, str]:
@@ -355,7 +493,19 @@ def starter_config(name: str) -> str:
             else:
                 lines.append(f"  {comment}{key}: {_scalar(value)}")
         lines.append("")
+    lines += ["# The publisher's text in another language, for the publications in that language (any language tag):",
+              "# languages:", "#   es:"]
+    for section, keys in LANGUAGE_SCHEMA.items():
+        lines.append(f"#     {section}:")
+        for key, spec in keys.items():
+            if key in ("name", "office", "parent", "contact_name", "order_info", "title"):
+                lines.append(f"#       {key}: {_scalar(spec.example if section == 'catalog' else _SPANISH_EXAMPLES.get(key, spec.example))}")
+    lines.append("")
     return "\n".join(lines)
+
+
+_SPANISH_EXAMPLES = {"name": "Departamento de Salud Pública del Condado de Example", "office": "Preparado por: Oficina de Comunicación de Salud",
+                     "parent": "Gobierno del Condado de Example", "contact_name": "Línea de Información de Salud"}
 
 
 def _scalar(value: Any) -> str:

@@ -40,6 +40,7 @@ SCHEMA: dict[str, Field] = {
     "publisher_phone": Field(str, False, "Overrides the contact phone from brochure.yaml."),
     "publisher_url": Field(str, False, "Overrides the agency website from brochure.yaml."),
     "trim": Field(str, False, "Print trim: half-letter (5.5 x 8.5 in) or letter (8.5 x 11 in)."),
+    "translation_of": Field(str, False, "The id of the publication this one translates: the catalog pairs the editions."),
 }
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from brochure.errors import BrochureError, Location, ResourceError, SourceError, warn
-from brochure.model import Image, Metadata, Publication, Publisher, Section
+from brochure.model import Image, Metadata, Publication, Publisher, Section, Translation
 from brochure.sandbox import check_image, is_web_address, resolve_local
 from brochure.source import frontmatter, glyphs, limits, markup
 from brochure.source.config import check_print_spec, config_for, neutral_publisher, strings_for
@@ -37,6 +37,8 @@ def read_publication(path: Path | str, root: Path | None = None) -> Publication:
         check_print_spec(print_spec, Location(path, key_lines.get("trim", 1)))
     if not metadata.publisher.name:
         metadata = dataclasses.replace(metadata, publisher=neutral_publisher(config, metadata.lang))
+    if root is not None and path.parent.absolute() != Path(root).absolute():  # a folder build: its other sources are known
+        metadata = dataclasses.replace(metadata, translations=_translations(metadata, path, Path(root)))
     if metadata.date is None:  # after the whole source has read: a source that fails gets its one error line only
         warn(log, "no 'date' in the front matter, so no edition prints a revision date (add date: YYYY-MM-DD)", Location(path, 1))
     for finding in found.warnings:
@@ -51,7 +53,7 @@ def read_publication(path: Path | str, root: Path | None = None) -> Publication:
         brand=config.brand,
         print_spec=print_spec,
         strings=strings_for(metadata.lang),
-        other_languages=frozenset(found.langs - {metadata.lang}),
+        other_languages=frozenset((found.langs | {lang for _, lang in metadata.publisher.langs}) - {metadata.lang}),
     )
 
 
@@ -74,6 +76,37 @@ def declared_id(path: Path) -> tuple[str, int]:
         return path.stem, 1
     ident = data.get("id")
     return (str(ident), key_lines.get("id", 1)) if ident else (path.stem, 1)
+
+
+def _translations(metadata: Metadata, path: Path, root: Path) -> tuple[Translation, ...]:
+    """The other language editions of the publication's title among the sources of the folder being built (those
+    whose translation_of, or id, is the same original): what its back cover names. An unknown translation_of is the
+    folder build's error (batch.py), reported before any source is read."""
+    title = metadata.translation_of or metadata.id
+    found = []
+    for other in sorted(root.glob("*/*.md")):
+        if other.absolute() == path or not other.is_file():
+            continue
+        try:
+            data, _, _, _ = frontmatter.split(_read_text(other), other)
+        except BrochureError:
+            continue
+        ident = str(data.get("id") or other.stem)
+        if ident != metadata.id and title in (ident, str(data.get("translation_of") or "")) and data.get("title") and data.get("lang"):
+            lang = str(data["lang"])
+            found.append(Translation(ident, lang, " ".join(str(data["title"]).split()), strings_for(lang)["this_publication_in"]))
+    return tuple(sorted(found, key=lambda t: (t.lang, t.id)))
+
+
+def declared_translation(path: Path) -> tuple[str, int]:
+    """The id a source's front matter names as its original (translation_of) and its line; ("", 1) when it names
+    none or cannot be read (its build reports why)."""
+    try:
+        data, key_lines, _, _ = frontmatter.split(_read_text(path), path)
+    except BrochureError:
+        return "", 1
+    original = data.get("translation_of")
+    return (str(original), key_lines.get("translation_of", 1)) if original else ("", 1)
 
 
 def _read_text(path: Path) -> str:
@@ -112,13 +145,17 @@ def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Meta
     """Fill the front matter's gaps from the project config and the file name."""
     if "publisher_url" in data and not is_web_address(str(data["publisher_url"])):
         raise SourceError("publisher_url must be an address starting with https://, http://, mailto: or tel:", Location(path, key_lines.get("publisher_url", 1)))
-    publisher = _publisher(data, config.publisher, Location(path, key_lines.get("publisher", 1)))
     ident = str(data.get("id") or path.stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", ident):
         raise SourceError(f"id '{ident}' must be lower-case letters, digits and hyphens", Location(path, 1))
     lang = str(data["lang"])
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
         raise SourceError(f"lang '{lang}' is not a BCP 47 language tag", Location(path, 1))
+    original = str(data.get("translation_of", "")).strip()
+    if original and (original == ident or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", original)):
+        what = "its own id" if original == ident else "not a publication id (lower-case letters, digits and hyphens)"
+        raise SourceError(f"translation_of '{original}' is {what}", Location(path, key_lines.get("translation_of", 1)))
+    publisher = _publisher(data, config.publisher_for(lang), Location(path, key_lines.get("publisher", 1)))
     return Metadata(
         title=data["title"].strip(),
         lang=lang,
@@ -130,6 +167,7 @@ def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Meta
         publication_number=data.get("publication_number", ""),
         keywords=tuple(str(k) for k in data.get("keywords", ())),
         publisher=publisher,
+        translation_of=original,
     )
 
 
@@ -146,7 +184,8 @@ def _publisher(data: dict, configured: Publisher, where: Location) -> Publisher:
     if "name" in changes:
         changes["name"] = " ".join(str(changes["name"]).split())
     if changes.get("name", configured.name) == configured.name or not configured.name:
-        return Publisher(**{**configured.__dict__, **changes})
+        langs = tuple((name, lang) for name, lang in configured.langs if name not in changes)  # the front matter's are its own
+        return Publisher(**{**configured.__dict__, **changes, "langs": langs})
     if not {"address", "phone", "url"} & changes.keys():
         warn(log, f"publisher '{changes['name']}' is not the configured one, so none of its contact details come from the "
                   "config: add publisher_address, publisher_phone or publisher_url", where)
