@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _Zygote.started is not None:
-        _Zygote.started.close()
+    _Zygote.close_all()
     shutil.rmtree(config.stash.get(_CACHE_KEY, ""), ignore_errors=True)
 
 
@@ -72,19 +72,35 @@ def run_cli(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = No
     if env is not None:
         done = subprocess.run([sys.executable, "-m", "brochure", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
         return Run(done.returncode, done.stdout, done.stderr)
-    return _Zygote.get().run([str(arg) for arg in args], cwd, timeout)
+    return _Zygote.run_one([str(arg) for arg in args], cwd, timeout)
 
 
 class _Zygote:
-    """The suite's one pre-imported command line (per pytest process), started at its first use."""
+    """A pre-imported command line (tests/zygote.py), serving one run at a time: runs from several threads at once
+    (the racing-builds tests) each get one of their own, started at its first use and kept for the next."""
 
-    started: _Zygote | None = None
+    idle: list[_Zygote] = []
+    every: list[_Zygote] = []
+    lock = threading.Lock()
 
     @classmethod
-    def get(cls) -> _Zygote:
-        if cls.started is None or cls.started.process.poll() is not None:
-            cls.started = cls()
-        return cls.started
+    def run_one(cls, args: list[str], cwd: Path, timeout: float) -> Run:
+        with cls.lock:
+            zygote = cls.idle.pop() if cls.idle else None
+        if zygote is None or zygote.process.poll() is not None:
+            zygote = cls()
+            with cls.lock:
+                cls.every.append(zygote)
+        try:
+            return zygote.run(args, cwd, timeout)
+        finally:
+            with cls.lock:
+                cls.idle.append(zygote)
+
+    @classmethod
+    def close_all(cls) -> None:
+        for zygote in cls.every:
+            zygote.close()
 
     def __init__(self) -> None:
         self.process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "zygote.py")], stdin=subprocess.PIPE,
