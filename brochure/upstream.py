@@ -302,13 +302,17 @@ def _passages(box: Any, lang: str, found: list[tuple[str, str]]) -> None:
 
 
 def fix_structure(pdf: bytes, layout: Layout) -> bytes:
-    """The PDF with decorative figures as artifacts and /Lang on passages in another language."""
+    """The PDF with decorative figures as artifacts, /Lang on passages in another language, running heads and
+    footers as pagination artifacts and each link wrapped over lines one Link element."""
     texts = pdftags.marked_text(io.BytesIO(pdf)) if layout.passages else {}  # slow (pypdf decodes every page): only when needed
     with pikepdf.open(io.BytesIO(pdf)) as document:
         tree = _Tree(document, texts)
         for figure in [f for f in tree.of_kind("/Figure") if tree.is_decorative(f, layout.decorative)]:
             tree.make_artifact(figure)
         tree.set_languages(layout.passages)
+        tree.paginate_orphans()
+        tree.join_links()
+        tree.join_annotations()
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -375,6 +379,121 @@ class _Tree:
             parent_tree[int(page.StructParents)][mcid] = None
         _remove(figure)
 
+    # ------------------------------------------------------------ running heads and footers
+
+    def reachable(self) -> set[tuple[int | None, int]]:
+        """(page index, MCID) of every marked-content sequence some element of the tree holds."""
+        return {key for element in self.walk() for key in self.content(element)}
+
+    def paginate_orphans(self) -> int:
+        """Mark content no element of the tree reaches as a pagination artifact, and take it out of the ParentTree.
+
+        WeasyPrint 70.0 tags the page-margin boxes (the running footer "Title · Page 2") as Span elements under a
+        NonStruct whose parent, the Document, does not list it: their content belongs to no element a reader
+        reaches, which is neither tagged content nor an artifact. Running heads and footers are pagination
+        artifacts (ISO 32000-1, 14.8.2.2)."""
+        reached, parent_tree, count = self.reachable(), pikepdf.NumberTree(self.root.ParentTree), 0
+        for number, page in enumerate(self.document.pages):
+            instructions = pikepdf.parse_content_stream(page)
+            orphans = []
+            for index, instruction in enumerate(instructions):
+                operands = instruction.operands
+                if str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1] \
+                        and (number, int(operands[1].MCID)) not in reached:
+                    orphans.append((index, int(operands[1].MCID)))
+            if not orphans:
+                continue
+            for index, mcid in orphans:
+                instructions[index] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)], pikepdf.Operator("BDC"))
+                if "/StructParents" in page:
+                    parents = parent_tree[int(page.StructParents)]
+                    if mcid < len(parents):
+                        parents[mcid] = None
+            page.Contents = self.document.make_stream(pikepdf.unparse_content_stream(instructions))
+            count += len(orphans)
+        return count
+
+    # ------------------------------------------------------------ links wrapped over lines
+
+    def join_links(self) -> int:
+        """Make each run of sibling Link elements with one target (a link wrapped over two lines, which WeasyPrint
+        70.0 tags as two links: "NIH Clin-" and "ical Research Trials and You") one Link element holding all their
+        content and annotations; the annotations' StructParent entries point at it. Returns how many went."""
+        parent_tree, joined = pikepdf.NumberTree(self.root.ParentTree), 0
+        for parent in [self.root, *self.walk()]:
+            kids = pdftags.struct_kids(parent)
+            kept: list[Any] = []
+            for kid in kids:
+                previous = kept[-1] if kept else None
+                if _is_link(kid) and _is_link(previous) and _link_target(kid) is not None and _link_target(kid) == _link_target(previous):
+                    self._move_into(kid, previous, parent_tree)
+                    joined += 1
+                    continue
+                kept.append(kid)
+            if len(kept) != len(kids):
+                parent.K = pikepdf.Array(kept)
+        return joined
+
+    def join_annotations(self) -> int:
+        """One link annotation where WeasyPrint 70.0 writes several overlapping ones for one target: a contents entry
+        is the link's text, its leader and its page number (the `a::after` box), each with its own annotation: 17
+        annotations for the 7 lines of PML's 5 entries. The first takes the union of their rectangles; the others
+        leave the page and their element (a Link left with no annotation becomes a Span: the leader and page number it holds are
+        read, but as no link of their own). Returns how many went."""
+        parent_tree, dropped = pikepdf.NumberTree(self.root.ParentTree), 0
+        for page in self.document.pages:
+            kept: list[Any] = []
+            for annotation in list(page.get("/Annots", [])):
+                target = _annotation_target(annotation)
+                overlapped = next((k for k in kept if target is not None and _annotation_target(k) == target and _overlap(k.Rect, annotation.Rect)), None)
+                if overlapped is None:
+                    kept.append(annotation)
+                    continue
+                overlapped.Rect = _union(overlapped.Rect, annotation.Rect)
+                self._drop_annotation(annotation, parent_tree)
+                dropped += 1
+            if "/Annots" in page and len(kept) != len(page.Annots):
+                page.Annots = pikepdf.Array(kept)
+        return dropped
+
+    def _drop_annotation(self, annotation: Any, parent_tree: Any) -> None:
+        key = annotation.get("/StructParent")
+        element = parent_tree.get(int(key)) if key is not None else None
+        if element is None:
+            return
+        kids = [kid for kid in pdftags.struct_kids(element)
+                if not (isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" and kid.Obj.objgen == annotation.objgen)]
+        element.K = pikepdf.Array(kids)
+        if element.get("/S") == "/Link" and not any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
+            element.S = pikepdf.Name.Span
+        del parent_tree[int(key)]
+
+    def _move_into(self, link: Any, into: Any, parent_tree: Any) -> None:
+        """Move a Link element's content (MCIDs as MCRs with their page) and annotations into another Link."""
+        moved = []
+        page = link.get("/Pg")
+        for kid in pdftags.struct_kids(link):
+            if not isinstance(kid, pikepdf.Dictionary):
+                kid = self.document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.MCR, MCID=int(kid), Pg=page))
+            elif kid.get("/Type") == "/MCR" and "/Pg" not in kid and page is not None:
+                kid.Pg = page
+            moved.append(kid)
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" and "/StructParent" in kid.Obj:
+                parent_tree[int(kid.Obj.StructParent)] = into
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                target = kid.Pg
+                if "/StructParents" in target:
+                    parents = parent_tree[int(target.StructParents)]
+                    if int(kid.MCID) < len(parents):
+                        parents[int(kid.MCID)] = into
+        own = []
+        for kid in pdftags.struct_kids(into):  # its own bare MCIDs keep their page: as MCRs, beside content of other pages
+            if not isinstance(kid, pikepdf.Dictionary) and "/Pg" in into and page is not None and into.Pg.objgen != page.objgen:
+                kid = self.document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.MCR, MCID=int(kid), Pg=into.Pg))
+            own.append(kid)
+        into.K = pikepdf.Array(own + moved)
+
     # ------------------------------------------------------------ passages in another language
 
     def set_languages(self, passages: tuple[tuple[str, str], ...]) -> None:
@@ -391,6 +510,46 @@ class _Tree:
                 continue
             elements[found].Lang = pikepdf.String(lang)
             position = found + 1
+
+
+def _is_link(node: Any) -> bool:
+    return isinstance(node, pikepdf.Dictionary) and node.get("/S") == "/Link"
+
+
+def _link_target(link: Any) -> str | None:
+    """The URI or destination of a Link element's annotation (None when it has none)."""
+    for kid in pdftags.struct_kids(link):
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+            annotation = kid.Obj
+            if "/A" in annotation and "/URI" in annotation.A:
+                return "uri:" + str(annotation.A.URI)
+            if "/Dest" in annotation:
+                return "dest:" + str(annotation.Dest)
+    return None
+
+
+def _annotation_target(annotation: Any) -> str | None:
+    if annotation.get("/Subtype") != "/Link":
+        return None
+    if "/A" in annotation and "/URI" in annotation.A:
+        return "uri:" + str(annotation.A.URI)
+    return "dest:" + str(annotation.Dest) if "/Dest" in annotation else None
+
+
+def _box(rect: Any) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (float(v) for v in rect)
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Whether two rectangles share some area (not only an edge)."""
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = _box(a), _box(b)
+    return min(ax2, bx2) - max(ax1, bx1) > BBOX_TOLERANCE and min(ay2, by2) - max(ay1, by1) > BBOX_TOLERANCE
+
+
+def _union(a: Any, b: Any) -> pikepdf.Array:
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = _box(a), _box(b)
+    return pikepdf.Array([min(ax1, bx1), min(ay1, by1), max(ax2, bx2), max(ay2, by2)])
 
 
 def _remove(element: Any) -> None:

@@ -13,13 +13,15 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from brochure.checks import gate, validate
+from brochure import upstream
+from brochure.checks import gate, pdftags, validate
 from brochure.editions import epub
 from brochure.source.reader import read_publication
 from conftest import PML, ROOT, normalise, run_cli, seed_sentences
@@ -97,6 +99,77 @@ def test_every_link_annotation_has_the_print_flag(pml_build):
         links = [annot for page in pdf.pages for annot in page.get("/Annots", []) if annot.get("/Subtype") == "/Link"]
         assert links
         assert all(int(annot.get("/F", 0)) & 4 for annot in links)
+
+
+def _reached(pdf: pikepdf.Pdf) -> set[tuple[int | None, int]]:
+    """(page index, MCID) of every marked-content sequence an element of the structure tree holds."""
+    pages = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    reached = set()
+    for element in pdftags.descendants(pdf.Root.StructTreeRoot):
+        own = pages.get(element.Pg.objgen) if "/Pg" in element else None
+        for kid in pdftags.struct_kids(element):
+            if not isinstance(kid, pikepdf.Dictionary):
+                reached.add((own, int(kid)))
+            elif kid.get("/Type") == "/MCR":
+                reached.add((pages.get(kid.Pg.objgen) if "/Pg" in kid else own, int(kid.MCID)))
+    return reached
+
+
+def test_every_marked_content_item_is_reached_from_the_root_or_an_artifact(pml_build):
+    # before: the running footers of pages 2-4 (6 sequences) hung off a NonStruct the Document did not list
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        reached = _reached(pdf)
+        orphans, pagination = [], []
+        for number, page in enumerate(pdf.pages):
+            for op in pikepdf.parse_content_stream(page):
+                properties = op.operands[1] if str(op.operator) == "BDC" else None
+                if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties and (number, int(properties.MCID)) not in reached:
+                    orphans.append((number, int(properties.MCID)))
+                if isinstance(properties, pikepdf.Dictionary) and op.operands[0] == pikepdf.Name.Artifact and properties.get("/Type") == "/Pagination":
+                    pagination.append(number)
+    assert orphans == []
+    assert sorted(set(pagination)) == [1, 2, 3]  # the running footer of pages 2, 3 and 4
+
+
+def test_the_running_footer_is_a_pagination_artifact(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        page = pdf.pages[2]
+        instructions = pikepdf.parse_content_stream(page)
+    texts = pdftags.marked_text(pml_build / "pml.pdf")
+    assert not any("Page 3" in text for (number, _), text in texts.items() if number == 2)  # not tagged content
+    assert any(str(op.operator) == "BDC" and op.operands[0] == pikepdf.Name.Artifact for op in instructions)
+
+
+def link_annotations(pdf: pikepdf.Pdf) -> list[tuple[int, Any]]:
+    return [(number, annot) for number, page in enumerate(pdf.pages) for annot in page.get("/Annots", []) if annot.get("/Subtype") == "/Link"]
+
+
+def test_a_link_wrapped_over_lines_is_one_link_element_with_one_contents(pml_build):
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        parents = pikepdf.NumberTree(pdf.Root.StructTreeRoot.ParentTree)
+        owners: dict[str, set[tuple[int, int]]] = {}
+        for _, annot in link_annotations(pdf):
+            owner = parents[int(annot.StructParent)]
+            assert owner.get("/S") == "/Link"
+            owners.setdefault(str(annot.Contents), set()).add(owner.objgen)
+        siblings = []
+        for element in [pdf.Root.StructTreeRoot, *pdftags.descendants(pdf.Root.StructTreeRoot)]:
+            kids = [kid for kid in pdftags.struct_kids(element) if isinstance(kid, pikepdf.Dictionary)]
+            siblings += [(a.objgen, b.objgen) for a, b in zip(kids, kids[1:], strict=False)
+                         if a.get("/S") == b.get("/S") == "/Link" and upstream._link_target(a) == upstream._link_target(b)]
+    assert siblings == []
+    assert len(owners["NIH Clinical Research Trials and You"]) == 1  # two lines, two annotations, one element
+
+
+def test_no_two_link_annotations_overlap_and_each_contents_line_has_one(pml_build):
+    # before: the contents page's 5 entries carried 17 annotations (the text, the leader, the page number)
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        annotations = link_annotations(pdf)
+        overlapping = [(n, str(a.Contents)) for i, (n, a) in enumerate(annotations) for m, b in annotations[:i]
+                       if n == m and upstream._overlap(a.Rect, b.Rect)]
+        contents_page = [a for n, a in annotations if n == 1]
+    assert overlapping == []
+    assert len(contents_page) == 7  # 5 entries, two of them on two lines
 
 
 # ---------------------------------------------------------------- EPUB: CSS any engine understands

@@ -121,8 +121,7 @@ def write_download_pdf(pub: Publication) -> bytes:
         )
     finally:
         logging.getLogger("weasyprint").removeFilter(quiet)
-    if any(image.decorative for image in pub.images) or pub.other_languages:
-        pdf = upstream.fix_structure(pdf, upstream.layout_facts(document, pub.metadata.lang))
+    pdf = upstream.fix_structure(pdf, upstream.layout_facts(document, pub.metadata.lang))
     pdf, hyphenated = upstream.join_hyphenated(pdf)  # words broken at line ends read whole (upstream section 6)
     log.debug("%d words hyphenated at a line end given their whole text", hyphenated)
     return pdf
@@ -214,12 +213,14 @@ def _page_texts(box, ids: tuple[str, ...], headers: set[int], shown: set[int]): 
 
 def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
     """The print edition as bytes (PDF/X, trim, bleed, marks, CMYK), and where each of its pages begins."""
-    from brochure.editions.press import finish_print_pdf
+    from brochure.editions.press import finish_print_pdf, job_slug
 
     document, starts = layout_print(pub)
     pdfx = pub.print_spec.pdfx
     pdf = document.write_pdf(pdf_variant=pdfx, pdf_identifier=True, finisher=upstream.pdfx_finisher(f"brochure:{pub.metadata.id}"))
-    return finish_print_pdf(pdf, BLEED_PT, marks=bool(PROFILES[pub.print_spec.profile]), pdfx=pdfx), starts
+    marks = bool(PROFILES[pub.print_spec.profile])
+    return finish_print_pdf(pdf, BLEED_PT, marks=marks, pdfx=pdfx, paper=pub.print_spec.paper,
+                            slug=job_slug(pub) if marks else None), starts
 
 
 BLEED_PT = BLEED_IN * 72
