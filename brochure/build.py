@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from brochure import cache, parallel
@@ -29,10 +29,12 @@ class Built:
 
 
 def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = ("pdf", "epub"), dist: Path | None = None,
-          root: Path | None = None) -> Built:
+          root: Path | None = None, quantity: int | None = None) -> Built:
     """Build the requested editions of one source into outdir (default dist/STEM; dist/ID inside a catalog);
     root is the publications folder of a catalog build (what the source's own brochure.yaml may set depends on it)."""
     pub = read_publication(source, root)
+    if quantity:  # the command line's --quantity wins over brochure.yaml's print.quantity
+        pub = replace(pub, print_spec=replace(pub.print_spec, quantity=quantity))
     outdir = outdir or (dist / pub.metadata.id if dist else Path("dist") / pub.stem)
     files: dict[str, bytes] = {}
     print_edition = None
@@ -78,9 +80,10 @@ def _print_edition(pub: Publication) -> tuple[dict[str, bytes], tuple[str | None
 
 
 def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
-    """The print PDF, its imposed booklet and its job ticket; preflight must pass first."""
+    """The print PDF, its press sheets, its home booklet and the job ticket (JSON and CIP4 JDF); preflight must pass
+    first."""
     from brochure.checks.preflight import preflight
-    from brochure.editions import press
+    from brochure.editions import jdf, press
     from brochure.errors import Location, PreflightError
     from brochure.source.config import BLEED_IN, BOOKLET_SHEETS_IN, PDFX, PROFILES, TRIMS_IN
 
@@ -88,17 +91,27 @@ def print_files(pub: Publication, print_pdf: bytes) -> dict[str, bytes]:
     if not report.passed:
         _blame_svg(pub, report.messages("error"))
         raise PreflightError(f"the print PDF fails preflight: {'; '.join(report.messages('error'))}", Location(pub.source))
+    spec = pub.print_spec
+    marks = bool(PROFILES[spec.profile])
+    files = {
+        f"{pub.stem}-print.pdf": print_pdf,
+        f"{pub.stem}-imposed.pdf": press.impose_press(print_pdf, BLEED_IN * 72, spec.caliper_in * 72,
+                                                      slug=press.job_slug(pub) if marks else None),
+        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf, _points(BOOKLET_SHEETS_IN[spec.trim])),
+    }
+    publisher = pub.metadata.publisher
+    contact = {"organisation": publisher.name, "name": publisher.contact_name, "phone": publisher.phone,
+               "email": spec.contact_email, "url": publisher.url, "address": list(publisher.address)}
     ticket = press.job_ticket(
         print_pdf, title=pub.metadata.title, publication_id=pub.metadata.id, binding="saddle-stitch",
-        pdfx_version=PDFX[pub.print_spec.pdfx], trim_in=TRIMS_IN[pub.print_spec.trim],
-        bleed_in=BLEED_IN, paper=pub.print_spec.paper, file_name=f"{pub.stem}-print.pdf",
-        profile=pub.print_spec.profile, marks=PROFILES[pub.print_spec.profile],
+        pdfx_version=PDFX[spec.pdfx], trim_in=TRIMS_IN[spec.trim], bleed_in=BLEED_IN, paper=spec.paper,
+        file_name=f"{pub.stem}-print.pdf", profile=spec.profile, marks=PROFILES[spec.profile],
+        quantity=spec.quantity, proof=spec.proof, due=spec.due, contact=contact, files=files,
+        caliper_in=spec.caliper_in,
     )
-    return {
-        f"{pub.stem}-print.pdf": print_pdf,
-        f"{pub.stem}-booklet.pdf": press.impose_booklet(print_pdf, _points(BOOKLET_SHEETS_IN[pub.print_spec.trim])),
-        f"{pub.stem}-print.json": (json.dumps(ticket, indent=2, sort_keys=True) + "\n").encode(),
-    }
+    files[f"{pub.stem}-print.jdf"] = jdf.job_jdf(ticket, f"{pub.metadata.stamp_date.isoformat()}T00:00:00Z")
+    files[f"{pub.stem}-print.json"] = (json.dumps(ticket, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return files
 
 
 def _blame_svg(pub: Publication, failures: tuple[str, ...]) -> None:

@@ -52,6 +52,12 @@ def _setup_logging(quiet: bool, verbose: bool, strict: bool = False) -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
+def _quantity(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"a whole number of copies from 1 to 10000000, not {value!r}")
+    return int(value)
+
+
 def _formats(value: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = [name for name in names if name not in FORMAT_CHOICES]
@@ -115,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (default: pdf,epub for a file, all for a folder)")
     build.add_argument("-j", "--jobs", type=_jobs, default=None, help="parallel builds for a folder (default: all cores)")
     build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
+    build.add_argument("--quantity", type=_quantity, default=None, help="copies to print: the job ticket's quantity (default: brochure.yaml print.quantity)")
     build.add_argument("--check", action="store_true", help="run every validator (EPUBCheck, Nu, Ace, PDF tags, veraPDF PDF/UA-1, contrast); any finding fails and nothing is written")
     plain = sub.add_parser("check", help="plain-language report of a source: sentences, words, Flesch–Kincaid grade per section")
     plain.add_argument("source", type=Path, help="a publication's Markdown file")
@@ -192,7 +199,10 @@ def _run(args: argparse.Namespace) -> int:
             from brochure.build import build
 
         formats = args.format or ("pdf", "epub")
-        built = build(args.source, args.outdir, formats)
+        if args.check and args.quantity:
+            print("error: --quantity is for a build's job ticket; --check writes the editions brochure.yaml describes", file=sys.stderr)
+            return 2
+        built = build(args.source, args.outdir, formats, **({"quantity": args.quantity} if args.quantity else {}))
         if not args.quiet:
             from brochure.checks.readability import summary_line
 

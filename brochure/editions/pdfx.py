@@ -206,3 +206,23 @@ def _colour_space_dicts(doc: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
         spaces = resources.get(Name.ColorSpace)
         if isinstance(spaces, pikepdf.Dictionary):
             yield spaces
+
+
+def set_output_intent(doc: pikepdf.Pdf, profile: bytes, identifier: str, condition: str, registry: str) -> None:
+    """Make the file's one GTS_PDFX output intent the press condition `identifier` (its ICC registry name) with its
+    profile: WeasyPrint 70 names the intent after the profile's model or description tag, whichever profile the CSS
+    gave; the stock decides it here, and the job ticket names the same condition."""
+    stream = doc.make_stream(profile)
+    stream.N = 4
+    intent = pikepdf.Dictionary(Type=Name.OutputIntent, S=Name.GTS_PDFX, OutputConditionIdentifier=pikepdf.String(identifier),
+                                OutputCondition=pikepdf.String(condition), Info=pikepdf.String(f"{identifier}: {condition}"),
+                                RegistryName=pikepdf.String(registry), DestOutputProfile=stream)
+    doc.Root.OutputIntents = pikepdf.Array([doc.make_indirect(intent)])
+
+
+def output_condition(doc: pikepdf.Pdf) -> str | None:
+    """The OutputConditionIdentifier of the file's GTS_PDFX output intent, or None."""
+    for intent in doc.Root.get(Name.OutputIntents, ()):
+        if intent.get(Name.S) == Name.GTS_PDFX and Name.OutputConditionIdentifier in intent:
+            return str(intent.OutputConditionIdentifier)
+    return None

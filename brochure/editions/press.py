@@ -1,8 +1,10 @@
-"""Print production: saddle-stitch imposition, CMYK crop marks and the print shop's job ticket."""
+"""Print production: the press-ready print PDF (output intent, marks, overprint), saddle-stitch imposition (home booklet,
+press sheets with creep) and the print shop's job ticket."""
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 from decimal import Decimal
 
 import pikepdf
@@ -43,20 +45,94 @@ def impose_booklet(print_pdf: bytes, sheet_size_pt: tuple[float, float] = LETTER
     for left, right in order:
         _add_sheet_side(out, sheet_size_pt, trim, forms[left - 1], forms[right - 1])
     _copy_catalog_extras(source, out)
-    return _save(out, print_pdf)
+    return _save(out, print_pdf, version=source.pdf_version)
 
 
-def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool, pdfx: str = "pdf/x-4") -> bytes:
-    """Make WeasyPrint's PDF press-ready: BleedBox `bleed_pt` beyond the TrimBox, no link annotations,
-    CMYK images; with marks, paper-white outside the bleed, K crop marks and registration targets;
-    for PDF/X-1a, no transparency (images flattened on paper white, opaque groups dropped)."""
+def impose_press(print_pdf: bytes, bleed_pt: float, caliper_pt: float = 0.0, slug: tuple[str, str] | None = None) -> bytes:
+    """Printer spreads for the press: each sheet side two pages in saddle-stitch order meeting at the fold, with their
+    bleed on the three outer edges, crop marks at the trim and fold marks at the spine in registration colour outside
+    the bleed, a slug line, and creep compensation: a page on a sheet with N sheets outside it is moved N × caliper
+    towards the spine (the fold pushes inner pages out at the fore-edge by about that)."""
+    source = _open(print_pdf)
+    order = _booklet_order(len(source.pages))
+    trim_w, trim_h = _common_trim(source)
+    margin = bleed_pt + MARK_ROOM_PT
+    sheet = (2 * trim_w + 2 * margin, trim_h + 2 * margin)
+    spine = sheet[0] / 2
+    out = pikepdf.new()
+    registration = _registration_colour(out)
+    forms = [_bleed_form(out, page, bleed_pt) for page in source.pages]
+    sheets = len(order) // 2
+    for side, (left, right) in enumerate(order):
+        creep = min(side // 2, sheets - 1) * caliper_pt
+        page = out.add_blank_page(page_size=sheet)
+        trim = (spine - trim_w, margin, spine + trim_w, margin + trim_h)
+        bleed = (trim[0] - bleed_pt, trim[1] - bleed_pt, trim[2] + bleed_pt, trim[3] + bleed_pt)
+        page.obj.TrimBox, page.obj.BleedBox = pikepdf.Array(trim), pikepdf.Array(bleed)
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(L=forms[left - 1], R=forms[right - 1]),
+                                                ColorSpace=pikepdf.Dictionary({str(REGISTRATION): registration}))
+        ops = [_placed(Name.L, source.pages[left - 1], (bleed[0], bleed[1], spine, bleed[3]), trim[0] + creep, trim[1]),
+               _placed(Name.R, source.pages[right - 1], (spine, bleed[1], bleed[2], bleed[3]), spine - creep, trim[1]),
+               _spread_marks((0, 0, *sheet), bleed, trim, spine)]
+        page.obj.Contents = out.make_stream("\n".join(ops).encode())
+        if slug:
+            side_name = "front" if side % 2 == 0 else "back"
+            where = f"sheet {side // 2 + 1} {side_name}: pages {left}, {right}{SLUG_SEPARATOR}creep {creep / POINTS_PER_INCH:.4f} in"
+            slug_line(out, page, _slug(slug, where), (0, 0, *sheet), bleed)
+    _copy_catalog_extras(source, out)
+    return _save(out, print_pdf, version=source.pdf_version)
+
+
+MARK_ROOM_PT = 0.25 * POINTS_PER_INCH  # slug and marks outside the bleed on a press sheet (config.MARKS_IN)
+
+
+def _bleed_form(out: pikepdf.Pdf, page: pikepdf.Page, bleed_pt: float) -> pikepdf.Object:
+    """The page as a form XObject showing its bleed (pikepdf's form is cut at the TrimBox)."""
+    form = out.copy_foreign(page.as_form_xobject())
+    x0, y0, x1, y1 = _box(page, "trimbox")
+    form.BBox = pikepdf.Array([x0 - bleed_pt, y0 - bleed_pt, x1 + bleed_pt, y1 + bleed_pt])
+    return form
+
+
+def _placed(name: pikepdf.Name, page: pikepdf.Page, clip: tuple, trim_x: float, trim_y: float) -> str:
+    """Draw a page form with its trim's lower-left corner at (trim_x, trim_y), clipped to its half of the spread."""
+    x0, y0, _, _ = _box(page, "trimbox")
+    cx0, cy0, cx1, cy1 = clip
+    return (f"q {cx0:.3f} {cy0:.3f} {cx1 - cx0:.3f} {cy1 - cy0:.3f} re W n "
+            f"1 0 0 1 {trim_x - x0:.3f} {trim_y - y0:.3f} cm {name} Do Q")
+
+
+def _spread_marks(media: tuple, bleed: tuple, trim: tuple, spine: float) -> str:
+    """Crop marks at the spread's trim corners and fold marks at the spine, in registration colour, outside the bleed."""
+    mx0, my0, mx1, my1 = media
+    bx0, by0, bx1, by1 = bleed
+    tx0, ty0, tx1, ty1 = trim
+    gap = MARK_GAP_PT
+    ops = ["q", f"{REGISTRATION} CS 1 SCN", "0.25 w"]
+    for x in (tx0, spine, tx1):
+        ops += [f"{x:.3f} {my0:.3f} m {x:.3f} {by0 - gap:.3f} l S", f"{x:.3f} {by1 + gap:.3f} m {x:.3f} {my1:.3f} l S"]
+    for y in (ty0, ty1):
+        ops += [f"{mx0:.3f} {y:.3f} m {bx0 - gap:.3f} {y:.3f} l S", f"{bx1 + gap:.3f} {y:.3f} m {mx1:.3f} {y:.3f} l S"]
+    ops.append("Q")
+    return "\n".join(ops)
+
+
+def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool, pdfx: str = "pdf/x-4", paper: str = "",
+                     slug: tuple[str, str] | None = None) -> bytes:
+    """Make WeasyPrint's PDF press-ready: the output intent of the stock's coating (`paper`), BleedBox `bleed_pt`
+    beyond the TrimBox, no link annotations, CMYK images, 100% K fills overprinting; with marks, paper-white outside
+    the bleed, crop marks and registration targets in registration colour and a slug line (`slug`, then the page) outside
+    the trim; for PDF/X-1a, no transparency (images flattened on paper white, opaque groups dropped)."""
+    if paper:
+        pdf = _with_output_intent(pdf, coating_of(paper))
     doc = _open(rgb_black_to_k(pdf))  # greys as K, other RGB vector colours (an SVG's) in the press's CMYK
+    overprint_black(doc)
     x1a = pdfx == "pdf/x-1a"
     pdfx_fixes.images_to_cmyk(doc, flatten=x1a)
     if x1a:
         pdfx_fixes.flatten_for_x1a(doc)
     registration = _registration_colour(doc) if marks else None
-    for page in doc.pages:
+    for number, page in enumerate(doc.pages, start=1):
         _drop_links(page)
         trim = tuple(float(v) for v in page.obj.TrimBox)
         bleed = (trim[0] - bleed_pt, trim[1] - bleed_pt, trim[2] + bleed_pt, trim[3] + bleed_pt)
@@ -67,7 +143,101 @@ def finish_print_pdf(pdf: bytes, bleed_pt: float, marks: bool, pdfx: str = "pdf/
             # WeasyPrint leaves its flipped CTM in force: isolate its content before drawing ours
             page.contents_add(b"q\n", prepend=True)
             page.contents_add(b"Q\n" + _frame_and_marks(media, bleed, trim), prepend=False)
+            if slug:
+                slug_line(doc, page, _slug(slug, f"page {number}"), media, bleed)
     return _save(doc, pdf)
+
+
+def coating_of(paper: str) -> str:
+    """'coated' or 'uncoated' (a key of config.OUTPUT_CONDITIONS) from the stock's words; text stock is uncoated."""
+    words = set(re.findall(r"[a-z]+", paper.lower()))
+    if "uncoated" in words or "offset" in words or "bond" in words:
+        return "uncoated"
+    return "coated" if words & {"coated", "gloss", "silk", "matte", "satin", "dull"} else "uncoated"
+
+
+def stock_of(paper: str) -> dict:
+    """The stock as the job ticket states it: weight (as given, and in g/m² for a text/cover basis), coating, colour."""
+    from brochure.source.config import OUTPUT_CONDITIONS
+
+    found = re.search(r"(\d+(?:\.\d+)?)\s*(lb|#|gsm|g/m2|g/m²|g)\b\.?\s*(text|cover|book|offset|bond)?", paper, re.IGNORECASE)
+    weight: dict = {}
+    if found:
+        value, unit, basis = float(found[1]), found[2].lower(), (found[3] or "text").lower()
+        grams = value if unit.startswith("g") else value * LB_TO_GSM.get(basis, LB_TO_GSM["text"])
+        weight = {"value": value, "unit": "lb" if unit in ("lb", "#") else "g/m2", "basis": basis, "gsm": round(grams)}
+    colour = next((word for word in ("white", "natural", "cream", "ivory", "recycled") if word in paper.lower()), "white")
+    coating = coating_of(paper)
+    return {"description": paper, "weight": weight, "coating": coating, "colour": colour,
+            "condition": OUTPUT_CONDITIONS[coating][1]}
+
+
+LB_TO_GSM = {"text": 1.4805, "book": 1.4805, "offset": 1.4805, "cover": 2.7042, "bond": 3.7597}  # US basis weights
+
+
+def _with_output_intent(pdf: bytes, coating: str) -> bytes:
+    """The PDF with the output intent of the coating's press condition (profile, registry name, condition)."""
+    from brochure.assets import STYLES
+    from brochure.source.config import ICC_REGISTRY, OUTPUT_CONDITIONS
+
+    doc = _open(pdf)
+    profile, identifier, condition = OUTPUT_CONDITIONS[coating]
+    pdfx_fixes.set_output_intent(doc, (STYLES / "icc" / profile).read_bytes(), identifier, condition, ICC_REGISTRY)
+    return _save(doc, pdf)
+
+
+OVERPRINT = Name("/BrochureOverprint")
+KNOCKOUT = Name("/BrochureKnockout")
+_FILL_COLOUR_OPERATORS = {"k", "g", "rg", "sc", "scn", "cs"}
+
+
+def overprint_black(doc: pikepdf.Pdf) -> None:
+    """Set 100% K fills (black text, rules) to overprint (OPM 1): the plates under them are not knocked out, so a
+    hair of misregistration shows no white edge. Every other fill colour knocks out as before."""
+    on = doc.make_indirect(pikepdf.Dictionary(Type=Name.ExtGState, op=True, OPM=1))
+    off = doc.make_indirect(pikepdf.Dictionary(Type=Name.ExtGState, op=False, OPM=1))
+    owners: list[pikepdf.Object] = [page.obj for page in doc.pages]
+    owners += [form for _, form, _ in content_objects(doc) if form.get(Name.Subtype) == Name.Form]
+    for owner in owners:
+        data = _overprinted(owner)
+        if data is None:
+            continue
+        resources = owner.get(Name.Resources)
+        if resources is None:
+            owner.Resources = resources = pikepdf.Dictionary()
+        if Name.ExtGState not in resources:
+            resources.ExtGState = pikepdf.Dictionary()
+        resources.ExtGState[OVERPRINT] = on
+        resources.ExtGState[KNOCKOUT] = off
+        if isinstance(owner, pikepdf.Stream):
+            owner.write(data)
+        else:
+            owner.Contents = doc.make_stream(data)
+
+
+def _overprinted(owner: pikepdf.Object) -> bytes | None:
+    """The content with `/BrochureOverprint gs` before each `0 0 0 1 k` and `/BrochureKnockout gs` before the next
+    other fill colour, or None when it sets no 100% K fill."""
+    rewritten: list = []
+    black = False  # is overprint on in the current graphics state
+    saved: list[bool] = []
+    changed = False
+    for instruction in pikepdf.parse_content_stream(owner):
+        operator = str(instruction.operator)
+        if operator == "q":
+            saved.append(black)
+        elif operator == "Q" and saved:
+            black = saved.pop()  # Q restores the overprint state saved by its q
+        elif operator in _FILL_COLOUR_OPERATORS:
+            is_black = operator == "k" and [float(v) for v in instruction.operands] == [0, 0, 0, 1]
+            if is_black != black:
+                rewritten.append(([OVERPRINT if is_black else KNOCKOUT], pikepdf.Operator("gs")))
+                black, changed = is_black, True
+        elif operator in ("Do", "sh", "INLINE IMAGE") and black:  # a form, shading or image paints as it always did
+            rewritten.append(([KNOCKOUT], pikepdf.Operator("gs")))
+            black = False
+        rewritten.append(instruction)
+    return pikepdf.unparse_content_stream(rewritten) if changed else None
 
 
 REGISTRATION = Name("/Registration")
@@ -95,13 +265,14 @@ def _drop_links(page: pikepdf.Page) -> None:
 
 
 def _frame_and_marks(media: tuple, bleed: tuple, trim: tuple) -> bytes:
-    """PDF operators: white outside the bleed (the page background runs to the media edge), K crop marks,
-    then a registration target centred on each side, between the bleed and the media edge."""
+    """PDF operators: white outside the bleed (the page background runs to the media edge), crop marks in registration
+    colour (every plate) from the media edge to MARK_GAP_PT short of the bleed, then a registration target centred on
+    each side, between the bleed and the media edge."""
     mx0, my0, mx1, my1 = media
     bx0, by0, bx1, by1 = bleed
     tx0, ty0, tx1, ty1 = trim
     frame = [(mx0, my0, mx1 - mx0, by0 - my0), (mx0, by1, mx1 - mx0, my1 - by1), (mx0, by0, bx0 - mx0, by1 - by0), (bx1, by0, mx1 - bx1, by1 - by0)]
-    ops = ["q", "0 0 0 0 k"] + [f"{x:.3f} {y:.3f} {w:.3f} {h:.3f} re f" for x, y, w, h in frame] + ["Q", "q", "0 0 0 1 K", "0.25 w"]
+    ops = ["q", "0 0 0 0 k"] + [f"{x:.3f} {y:.3f} {w:.3f} {h:.3f} re f" for x, y, w, h in frame] + ["Q", "q", f"{REGISTRATION} CS 1 SCN", "0.25 w"]
     gap = MARK_GAP_PT
     for x in (tx0, tx1):
         ops += [f"{x:.3f} {my0:.3f} m {x:.3f} {by0 - gap:.3f} l S", f"{x:.3f} {by1 + gap:.3f} m {x:.3f} {my1:.3f} l S"]
@@ -176,17 +347,27 @@ def _colour_converter(doc: pikepdf.Pdf):  # type: ignore[no-untyped-def]
 def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdfx_version: str,
                trim_in: tuple[float, float], bleed_in: float, paper: str,
                file_name: str | None = None, profile: str = "offset",
-               marks: tuple[str, ...] = ("crop", "registration")) -> dict:
-    """Describe the print job for the shop as a JSON-able dict (writes nothing)."""
+               marks: tuple[str, ...] = ("crop", "registration"), quantity: int = 0, proof: str = "pdf",
+               due: str = "", contact: dict | None = None, files: dict[str, bytes] | None = None,
+               caliper_in: float = 0.0) -> dict:
+    """Describe the print job for the shop as a JSON-able dict (writes nothing): what to print (the file, its pages,
+    trim, bleed, colour and press condition), on what (the stock), how many, how to finish it, the proof, who to ask,
+    when it is due, and every file of the job with its SHA-256."""
+    from brochure.source.config import OUTPUT_CONDITIONS
+
     if binding not in BINDINGS:
         raise ValueError(f"binding must be one of {', '.join(BINDINGS)}, got {binding!r}")
-    return {
+    stock = stock_of(paper)
+    _, identifier, condition = OUTPUT_CONDITIONS[stock["coating"]]
+    pages = len(_open(pdf).pages)
+    name = file_name or f"{publication_id}-print.pdf"
+    ticket = {
         "title": title,
         "id": publication_id,
-        "file": file_name or f"{publication_id}-print.pdf",
+        "file": name,
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "bytes": len(pdf),
-        "pages": len(_open(pdf).pages),
+        "pages": pages,
         "trim": {"in": list(trim_in), "pt": [_to_pt(v) for v in trim_in]},
         "bleed": {"in": bleed_in, "pt": _to_pt(bleed_in)},
         "profile": profile,
@@ -195,8 +376,37 @@ def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdf
         "colour": "CMYK 4/4",
         "pdfx": pdfx_version,
         "paper": paper,
+        "stock": stock,
+        "output_condition": {"identifier": identifier, "registry": "http://www.color.org", "condition": condition},
+        "quantity": quantity or None,
+        "proof": {"pdf": "PDF soft proof", "hard": "hard-copy contract proof", "none": "no proof"}.get(proof, proof),
+        "finishing": _finishing(binding, trim_in, pages),
         "layout": "single pages in reading order, cover included",
+        "files": {file: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data), "use": FILE_USES.get(file.rsplit("-", 1)[-1], "")}
+                  for file, data in sorted((files or {name: pdf}).items())},
+        "imposed": {"creep_per_sheet_in": caliper_in, "sheets": pages // 4} if binding == "saddle-stitch" else None,
+        "booklet": {"duplex": "print both sides, flip on short edge", "sheet": "US Letter landscape, 2-up",
+                    "note": "for printing at home or in the office: no bleed, no marks"} if binding == "saddle-stitch" else None,
     }
+    if contact:
+        ticket["contact"] = {key: value for key, value in contact.items() if value}
+    if due:
+        ticket["due"] = due
+    return ticket
+
+
+FILE_USES = {"print.pdf": "the print file: single pages in reading order, trim, bleed, marks",
+             "imposed.pdf": "press sheets: printer spreads in saddle-stitch order with bleed, marks and creep",
+             "booklet.pdf": "home booklet: 2-up on US Letter, duplex flip on short edge",
+             "print.jdf": "CIP4 JDF ticket for the same job"}
+
+
+def _finishing(binding: str, trim_in: tuple[float, float], pages: int) -> dict:
+    """How the printed sheets become the product."""
+    if binding != "saddle-stitch":
+        return {"binding": "none", "trim": list(trim_in)}
+    return {"binding": "saddle stitch", "staples": 2, "fold": f"fold once to {trim_in[0]:g} x {trim_in[1]:g} in",
+            "sheets": pages // 4, "trim": "three sides after stitching"}
 
 
 def _open(pdf: bytes) -> pikepdf.Pdf:
@@ -276,12 +486,13 @@ def _copy_catalog_extras(source: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
         out.docinfo[Name.Title] = pikepdf.String(str(title))
 
 
-def _save(doc: pikepdf.Pdf, seed: bytes) -> bytes:
-    """Save deterministically with an /ID derived from the seed bytes' hash."""
+def _save(doc: pikepdf.Pdf, seed: bytes, version: str = "") -> bytes:
+    """Save deterministically with an /ID derived from the seed bytes' hash, at least at PDF `version` (an imposed file
+    keeps its source's: a new pikepdf file says 1.3)."""
     file_id = pikepdf.String(hashlib.sha256(seed).digest()[:16])
     doc.trailer.ID = pikepdf.Array([file_id, file_id])
     buffer = io.BytesIO()
-    doc.save(buffer, deterministic_id=True, compress_streams=True,
+    doc.save(buffer, deterministic_id=True, compress_streams=True, min_version=version or doc.pdf_version,
              object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return buffer.getvalue()
 
@@ -312,3 +523,28 @@ def _rgb_grey_level(instruction) -> Decimal | None:
         return None
     levels = {Decimal(str(value)) for value in instruction.operands}
     return 1 - levels.pop() if len(levels) == 1 else None
+
+
+
+def slug_line(doc: pikepdf.Pdf, page: pikepdf.Page, text: str, media: tuple, bleed: tuple) -> None:
+    """The slug: `text` in K in the slug area below the bleed, from just right of the left crop mark to short of
+    the bottom registration target (cut to fit)."""
+    from brochure.editions.slug import draw_slug
+
+    trim = tuple(float(v) for v in page.obj.TrimBox)
+    left = trim[0] + 2 * MARK_GAP_PT
+    right = (bleed[0] + bleed[2]) / 2 - TARGET_ARM_PT - 2 * MARK_GAP_PT
+    draw_slug(doc, page, text, left, media[1] + (bleed[1] - media[1]) / 2 - 2, max_width=right - left)
+
+
+def job_slug(pub) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The slug's job and date (the publication's id and date, the build's stamp when it has none), and its title:
+    the slug reads 'JOB · DATE · page N · TITLE', so a long title is what gets cut."""
+    return f"{pub.metadata.id}{SLUG_SEPARATOR}{pub.metadata.stamp_date.isoformat()}", pub.metadata.title
+
+
+SLUG_SEPARATOR = "  \u00b7  "
+
+
+def _slug(job: tuple[str, str], where: str) -> str:
+    return f"{job[0]}{SLUG_SEPARATOR}{where}{SLUG_SEPARATOR}{job[1]}"
