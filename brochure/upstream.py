@@ -313,6 +313,7 @@ def fix_structure(pdf: bytes, layout: Layout) -> bytes:
         tree.paginate_orphans()
         tree.join_links()
         tree.join_annotations()
+        tree.tag_contents()
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -468,6 +469,49 @@ class _Tree:
         if element.get("/S") == "/Link" and not any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
             element.S = pikepdf.Name.Span
         del parent_tree[int(key)]
+
+    # ------------------------------------------------------------ the contents
+
+    def tag_contents(self) -> int:
+        """The contents list as TOC and TOCI (WeasyPrint 70.0 tags the template's <nav class="toc"><h2/><ol> as a
+        NonStruct holding an H2 and an L), its LBody as NonStruct, and its dot leaders as artifacts (each dot a
+        marked-content sequence of its own: 112 of them read as link text for PML). The contents list is an L
+        beside a heading whose every link has an internal destination. Returns how many entries it has."""
+        entries = 0
+        for element in list(self.walk()):
+            kids = [kid for kid in pdftags.struct_kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+            if element.get("/S") != "/NonStruct" or len(kids) != 2 or not str(kids[0].get("/S", "")).startswith("/H") or kids[1].get("/S") != "/L":
+                continue
+            links = [node for node in self.walk(kids[1]) if node.get("/S") == "/Link"]
+            if not links or any(not (_link_target(link) or "").startswith("dest:") for link in links):
+                continue
+            kids[1].S = pikepdf.Name.TOC
+            for node in list(self.walk(kids[1])):
+                kind = node.get("/S")
+                node.S = {"/L": pikepdf.Name.TOC, "/LI": pikepdf.Name.TOCI, "/LBody": pikepdf.Name.NonStruct}.get(str(kind), kind)
+                entries += kind == "/LI"
+            self._leaders_as_artifacts(kids[1])
+        return entries
+
+    def _leaders_as_artifacts(self, toc: Any) -> None:
+        """Make each element under toc whose own content is only leader dots an artifact."""
+        texts = self._run_texts()
+        for node in list(self.walk(toc)):
+            if any(isinstance(kid, pikepdf.Dictionary) and "/S" in kid for kid in pdftags.struct_kids(node)):
+                continue
+            content = self.content(node)
+            text = "".join(texts.get(key, "") for key in content)
+            if content and text.strip() and not text.replace(".", "").strip():
+                self.make_artifact(node)
+
+    def _run_texts(self) -> dict[tuple[int | None, int], str]:
+        """The text of each marked-content sequence, decoded through the fonts' ToUnicode maps (section 6)."""
+        texts: dict[tuple[int | None, int], str] = {}
+        for number in range(len(self.document.pages)):
+            for run in _runs(self.document, number, pikepdf.parse_content_stream(self.document.pages[number])):
+                if run.mcid is not None:
+                    texts[(number, run.mcid)] = texts.get((number, run.mcid), "") + run.text
+        return texts
 
     def _move_into(self, link: Any, into: Any, parent_tree: Any) -> None:
         """Move a Link element's content (MCIDs as MCRs with their page) and annotations into another Link."""
@@ -661,6 +705,7 @@ class _Run:
     page: int
     index: int  # the operator's position in the page's instructions
     glyphs: list[tuple[bytes, str, list[Any]]]
+    mcid: int | None = None  # of the innermost marked-content sequence around it that has one
 
     @property
     def text(self) -> str:
@@ -675,12 +720,17 @@ def _runs(document: pikepdf.Pdf, number: int, instructions: list[Any]) -> Iterat
     resources: Any = fonts_of_page.get("/Font", {})
     table: dict[bytes, str] = {}
     marks: list[bool] = []  # for each open marked-content sequence: is it (or one around it) an artifact
+    mcids: list[int | None] = []  # and the MCID in force inside it
     for index, instruction in enumerate(instructions):
         operator, operands = str(instruction.operator), instruction.operands
         if operator in ("BDC", "BMC"):
             marks.append(bool(marks and marks[-1]) or operands[0] == pikepdf.Name.Artifact)
+            properties = operands[1] if operator == "BDC" and len(operands) > 1 else None
+            own = int(properties.MCID) if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties else None
+            mcids.append(own if own is not None else mcids[-1] if mcids else None)
         elif operator == "EMC" and marks:
             marks.pop()
+            mcids.pop()
         elif operator == "Tf":
             name = str(operands[0])
             if name not in fonts:
@@ -695,7 +745,7 @@ def _runs(document: pikepdf.Pdf, number: int, instructions: list[Any]) -> Iterat
                     glyphs += [(raw[i:i + 2], table.get(raw[i:i + 2], "\ufffd"), []) for i in range(0, len(raw) - 1, 2)]
                 elif glyphs:
                     glyphs[-1][2].append(item)
-            yield _Run(number, index, glyphs)
+            yield _Run(number, index, glyphs, mcids[-1] if mcids else None)
 
 
 def _tj(glyphs: list[tuple[bytes, str, list[Any]]]) -> pikepdf.ContentStreamInstruction:

@@ -172,6 +172,18 @@ def test_no_two_link_annotations_overlap_and_each_contents_line_has_one(pml_buil
     assert len(contents_page) == 7  # 5 entries, two of them on two lines
 
 
+def test_the_contents_are_toc_and_toci_with_the_leaders_as_artifacts(pml_build):
+    # before: an L of LI, and 112 dot leaders tagged as link text
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        tree = pdftags.elements(pdf)
+        texts = pdftags.marked_text(pml_build / "pml.pdf")
+    kinds = [element.kind for element in tree]
+    assert kinds.count("TOC") == 3 and kinds.count("TOCI") == 5  # 3 sections (2 with a subsection), 5 entries
+    tagged = "".join(texts.get(key, "") for element in tree for key in element.content if key[0] == 1)
+    assert ". ." not in tagged and ".." not in tagged.replace(" ", "")
+    assert "What is progressive multifocal leukoencephalopathy?" in tagged
+
+
 # ---------------------------------------------------------------- EPUB: CSS any engine understands
 
 PHONE = ("-W", "360", "-H", "640", "-S", "19.2")  # a 360 px wide phone at 120% text (16 px × 1.2)
