@@ -188,7 +188,7 @@ def _with_output_intent(pdf: bytes, coating: str) -> bytes:
 
 OVERPRINT = Name("/BrochureOverprint")
 KNOCKOUT = Name("/BrochureKnockout")
-_FILL_COLOUR_OPERATORS = {"k", "g", "rg", "sc", "scn", "cs"}
+_FILL_COLOUR_OPERATORS = {"k", "g", "rg", "sc", "scn"}
 
 
 def overprint_black(doc: pikepdf.Pdf) -> None:
@@ -215,29 +215,40 @@ def overprint_black(doc: pikepdf.Pdf) -> None:
             owner.Contents = doc.make_stream(data)
 
 
+def _is_full_black(operator: str, operands, space) -> bool:  # type: ignore[no-untyped-def]
+    """True for a fill colour of 100% K and nothing else: `0 0 0 1 k`, or `0 0 0 1 scn` in /DeviceCMYK."""
+    cmyk = operator == "k" or (operator in ("sc", "scn") and space == Name.DeviceCMYK)
+    return cmyk and len(operands) == 4 and [float(v) for v in operands] == [0, 0, 0, 1]
+
+
 def _overprinted(owner: pikepdf.Object) -> bytes | None:
-    """The content with `/BrochureOverprint gs` before each `0 0 0 1 k` and `/BrochureKnockout gs` before the next
-    other fill colour, or None when it sets no 100% K fill."""
+    """The content with `/BrochureOverprint gs` before each fill painted in 100% K (text, rules, solids) and
+    `/BrochureKnockout gs` before the next other fill, form, shading or image, or None when nothing is 100% K."""
     rewritten: list = []
-    black = False  # is overprint on in the current graphics state
-    saved: list[bool] = []
+    overprint = black = False  # overprint on in the graphics state; the fill colour is 100% K
+    space: object = None  # the fill colour space set by cs (WeasyPrint sets device-cmyk() as /DeviceCMYK cs … scn)
+    saved: list[tuple[bool, bool, object]] = []
     changed = False
     for instruction in pikepdf.parse_content_stream(owner):
         operator = str(instruction.operator)
         if operator == "q":
-            saved.append(black)
+            saved.append((overprint, black, space))
         elif operator == "Q" and saved:
-            black = saved.pop()  # Q restores the overprint state saved by its q
+            overprint, black, space = saved.pop()  # Q restores what its q saved
+        elif operator == "cs":
+            space, black = (instruction.operands[0] if instruction.operands else None), False
         elif operator in _FILL_COLOUR_OPERATORS:
-            is_black = operator == "k" and [float(v) for v in instruction.operands] == [0, 0, 0, 1]
-            if is_black != black:
-                rewritten.append(([OVERPRINT if is_black else KNOCKOUT], pikepdf.Operator("gs")))
-                black, changed = is_black, True
-        elif operator in ("Do", "sh", "INLINE IMAGE") and black:  # a form, shading or image paints as it always did
-            rewritten.append(([KNOCKOUT], pikepdf.Operator("gs")))
-            black = False
+            black = _is_full_black(operator, instruction.operands, space)
+        wanted = black if operator in _FILL_PAINT_OPERATORS else False if operator in _OTHER_PAINT_OPERATORS else overprint
+        if wanted != overprint:
+            rewritten.append(([OVERPRINT if wanted else KNOCKOUT], pikepdf.Operator("gs")))
+            overprint, changed = wanted, True
         rewritten.append(instruction)
     return pikepdf.unparse_content_stream(rewritten) if changed else None
+
+
+_FILL_PAINT_OPERATORS = {"Tj", "TJ", "'", '"', "f", "F", "f*", "B", "B*", "b", "b*"}
+_OTHER_PAINT_OPERATORS = {"Do", "sh", "INLINE IMAGE"}  # a form, shading or image paints as it always did
 
 
 REGISTRATION = Name("/Registration")
