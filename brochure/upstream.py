@@ -314,6 +314,7 @@ def fix_structure(pdf: bytes, layout: Layout) -> bytes:
         tree.join_links()
         tree.join_annotations()
         tree.tag_contents()
+        tree.sections()
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -469,6 +470,32 @@ class _Tree:
         if element.get("/S") == "/Link" and not any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR" for kid in kids):
             element.S = pikepdf.Name.Span
         del parent_tree[int(key)]
+
+    # ------------------------------------------------------------ sections
+
+    def sections(self) -> int:
+        """A Sect per section instead of a Part per page: WeasyPrint 70.0 tags the <main> box of each page as a Part
+        of its own. The children of a run of Parts, in order, go into Sect elements, a new one at each H2 (what comes
+        before the first H2 is a Sect too). Parts holding content of their own are left as they are. Returns how
+        many Sects were made."""
+        made = 0
+        for holder in [self.root, *self.walk()]:
+            kids = pdftags.struct_kids(holder)
+            parts = [n for n, kid in enumerate(kids) if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/Part"]
+            if not parts or parts != list(range(parts[0], parts[-1] + 1)) or any(self.content(kids[n]) for n in parts):
+                continue
+            children = [kid for n in parts for kid in pdftags.struct_kids(kids[n])]
+            if any(not (isinstance(kid, pikepdf.Dictionary) and "/S" in kid) for kid in children):
+                continue  # an OBJR or MCR straight under a Part: leave it
+            sects: list[Any] = []
+            for kid in children:
+                if not sects or kid.get("/S") == "/H2":
+                    sects.append(self.document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Sect, P=holder, K=pikepdf.Array())))
+                sects[-1].K.append(kid)
+                kid.P = sects[-1]
+            holder.K = pikepdf.Array([*kids[:parts[0]], *sects, *kids[parts[-1] + 1:]])
+            made += len(sects)
+        return made
 
     # ------------------------------------------------------------ the contents
 

@@ -184,6 +184,16 @@ def test_the_contents_are_toc_and_toci_with_the_leaders_as_artifacts(pml_build):
     assert "What is progressive multifocal leukoencephalopathy?" in tagged
 
 
+def test_the_body_is_a_sect_per_section_not_a_part_per_page(pml_build):
+    # before: one Part per page (3 for PML's body), sections cut where the pages end
+    with pikepdf.open(pml_build / "pml.pdf") as pdf:
+        tree = pdftags.elements(pdf)
+    assert [e.kind for e in tree if e.kind == "Part"] == []
+    sections = [e for e in tree if e.kind == "Sect" and e.children[:1] == ("H2",)]
+    assert len(sections) == 3  # PML's three H2 sections, each begun by its heading
+    assert all(e.children.count("H2") == 1 for e in sections)
+
+
 # ---------------------------------------------------------------- EPUB: CSS any engine understands
 
 PHONE = ("-W", "360", "-H", "640", "-S", "19.2")  # a 360 px wide phone at 120% text (16 px × 1.2)
