@@ -8,7 +8,9 @@ unnecessary or wrong. The sections:
 2. Hyphenation (pyphen 0.18.1): US patterns for `en`, and the parsed patterns cached.
 3. PDF writing (WeasyPrint 70.0): link annotation labels, PDF/X document id and conformance key, the alt
    warning for decorative images.
-4. Structure tree (WeasyPrint 70.0 `pdf_tags=True`): decorative images as artifacts, /Lang on passages.
+4. Structure tree (WeasyPrint 70.0 `pdf_tags=True`): decorative images as artifacts, /Lang on passages, running
+   heads and footers as pagination artifacts, one Link per wrapped link and one annotation per line, the contents as
+   TOC/TOCI with artifact leaders, a Sect per section.
 5. Folder-independent URLs (WeasyPrint 70.0 names images by the MD5 of their absolute URL): a fixed base URL.
 6. Line-end hyphens (WeasyPrint 70.0 draws the hyphenate-character as text): /ActualText so words extract whole.
 
@@ -259,7 +261,10 @@ def pdfx_finisher(seed: str):  # type: ignore[no-untyped-def]
 
 WeasyPrint tags every <img> as a Figure (a decorative image becomes a Figure without /Alt, which PDF/UA
 forbids) and puts no /Lang on passages in another language. `fix_structure(pdf, layout)` makes decorative
-images Artifacts and gives the struct elements of other-language passages their /Lang. (Link annotations get
+images Artifacts and gives the struct elements of other-language passages their /Lang. It also mends what
+WeasyPrint 70.0 tags for the page and its boxes rather than for the text (each step's docstring says what it saw):
+margin-box content no element reaches, a link per line box, an annotation per box of a contents entry, the
+contents as a plain list with its leaders as text, and a Part per page. (Link annotations get
 their link's own text as /Contents while WeasyPrint writes them: section 3.)
 `Layout` holds what only the laid-out document knows, as plain data: `layout_facts(document)` takes it from
 a WeasyPrint Document (duck-typed: this module does not import WeasyPrint).
