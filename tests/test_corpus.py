@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from readback import embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
+from readback import _pdf_page_texts, embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
 
 from brochure.assets import FONTS
 from brochure.checks import validate
@@ -199,3 +199,35 @@ def test_epubcheck_many_reports_each_broken_epub(epubcheck_findings):
     assert names[1] == "broken.epub"
     assert epubcheck_findings[names[0]] == [] and epubcheck_findings["broken.epub"] != []
     assert all(epubcheck_findings[name] == [] for name in names[2:])
+
+
+SPANISH = [s for s in SOURCES if read_publication(s).metadata.lang == "es"]
+
+
+@pytest.mark.parametrize("source", SPANISH, ids=lambda s: s.stem)
+def test_spanish_sheets_are_hyphenated_with_spanish_patterns_and_quoted_with_guillemets(corpus, source):
+    """Every line-end hyphen of a Spanish sheet's PDFs falls where Spanish patterns allow it (vacu-narse, protec-ción),
+    and quotation marks are « » (a typed " never reaches the PDF)."""
+    import pyphen
+
+    spanish = pyphen.Pyphen(lang="es")
+    body = source.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    for edition in ("", "-print"):
+        text = "\n".join(_pdf_page_texts((_outputs(corpus, source) / f"{source.stem}{edition}.pdf").read_bytes()))
+        if '"' in body:
+            assert "«" in text and "»" in text and '"' not in text and "“" not in text
+        lines = text.splitlines()
+        for number, line in enumerate(lines[:-1]):
+            if line.rstrip().endswith("\u2010"):
+                head = re.findall(r"\w+$", line.rstrip()[:-1])[0]
+                tail = re.findall(r"^\w+", lines[number + 1])[0]
+                assert len(head) in spanish.positions(head + tail), f"{source.stem}{edition}: {head}-{tail}"
+
+
+def test_the_paired_spanish_sheet_is_one_catalog_entry_with_its_original(corpus):
+    english = (corpus / "index.html").read_text(encoding="utf-8")
+    spanish = (corpus / "index.es.html").read_text(encoding="utf-8")
+    assert english.count('class="entry"') == spanish.count('class="entry"') == len(SOURCES) - 1
+    assert 'id="pub-flu-vaccine" data-lang="en es"' in english and 'id="pub-vacuna-influenza" data-lang="es en"' in spanish
+    printed = "\n".join(_pdf_page_texts((corpus / "vacuna-influenza" / "vacuna-influenza-print.pdf").read_bytes()))
+    assert "ThispublicationinEnglish:SeasonalFluVaccine,health.example.org/publications#pub-flu-vaccine" in "".join(printed.split())
