@@ -282,3 +282,20 @@ def test_slug_line_names_job_date_and_page_outside_the_trim(shop_build, tmp_path
 def test_quantity_must_be_a_number_of_copies(tmp_path):
     result = run_cli("build", PML, "-o", tmp_path, "--format", "print", "--quantity", "many")
     assert result.code == 2 and "whole number of copies" in result.err
+
+
+def test_reversed_text_on_the_brand_band_is_at_least_12_pt(shop_build):
+    """White text on the four-colour band knocks out of all four plates: it is set big enough to survive registration."""
+    with pikepdf.open(shop_build / "pml-print.pdf") as pdf:
+        for number in (0, len(pdf.pages) - 1):  # the cover and the back cover
+            colour, size, white_sizes = None, 0.0, []
+            for instruction in pikepdf.parse_content_stream(pdf.pages[number]):
+                operator = str(instruction.operator)
+                if operator in ("k", "scn") and len(instruction.operands) == 4:
+                    colour = [float(v) for v in instruction.operands]
+                elif operator == "Tf":
+                    size = float(instruction.operands[1]) * 0.75  # WeasyPrint sets CSS px under a 0.75 scale
+                elif operator in ("Tj", "TJ") and colour == [0, 0, 0, 0]:
+                    white_sizes.append(size)
+            assert white_sizes, f"page {number + 1} has no reversed text"
+            assert min(white_sizes) >= 12 - 0.01, f"page {number + 1}: reversed text at {min(white_sizes):.1f} pt"

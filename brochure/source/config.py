@@ -90,7 +90,7 @@ def _date_text(value: Any) -> str | None:
 
     if isinstance(value, dt.date):
         return None
-    return None if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else "a date like 2026-12-01"
+    return None if isinstance(value, str) and re.fullmatch(r"(\d{4}-\d{2}-\d{2})?", value) else "a date like 2026-12-01"
 
 
 def _one_of(choices: dict[str, Any]) -> Check:
@@ -132,8 +132,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "quantity": Key(_count, "How many copies the print shop makes (the command line's --quantity wins).", 1000),
         "caliper_in": Key(_caliper, "The paper's thickness in inches: the press sheets' creep per sheet.", CALIPER_IN),
         "proof": Key(_one_of({"pdf": 1, "hard": 1, "none": 1}), "The proof the shop sends before the run: pdf, hard (a printed proof) or none.", "hard"),
-        "due": Key(_date_text, "When the copies are due (YYYY-MM-DD); leave it out when there is no date.", "2026-12-01"),
-        "contact_email": Key(_text, "Who the print shop asks about the job (the ticket's contact, beside the publisher's phone).", "print@health.example.org"),
+        "due": Key(_date_text, "When the copies are due (YYYY-MM-DD, like 2026-12-01); empty for no date.", ""),
+        "contact_email": Key(_text, "Who the print shop asks about the job, e.g. print@health.example.org (the ticket's contact, beside the publisher's phone); empty for none.", ""),
     },
 }
 
