@@ -309,3 +309,68 @@ def test_pdfx1a_colour_spaces(space, allowed):
     from brochure.editions.pdfx import device_space
 
     assert device_space(space) is allowed
+
+
+@pytest.mark.parametrize("paper, coating", [
+    ("70 lb text, uncoated white", "uncoated"),
+    ("80 lb gloss text", "coated"),
+    ("100 lb silk cover, coated", "coated"),
+    ("60 lb offset, natural", "uncoated"),
+    ("90 gsm recycled", "uncoated"),
+])
+def test_the_stock_names_its_coating(paper, coating):
+    assert press.coating_of(paper) == coating
+    assert press.stock_of(paper)["coating"] == coating
+
+
+def test_stock_weight_is_given_as_stated_and_in_grams():
+    assert press.stock_of("70 lb text, uncoated white")["weight"] == {"value": 70.0, "unit": "lb", "basis": "text", "gsm": 104}
+    assert press.stock_of("80 lb cover")["weight"]["gsm"] == 216
+    assert press.stock_of("120 g/m2 uncoated")["weight"]["gsm"] == 120
+    assert press.stock_of("house sheet")["weight"] == {}
+
+
+def _fill_states(content: bytes) -> list[tuple[str, bool]]:
+    """(what is painted, overprint on) for each fill paint of a finished page."""
+    pdf = pikepdf.open(io.BytesIO(content))
+    painted, overprint, colour, saved = [], False, "", []
+    for instruction in pikepdf.parse_content_stream(pdf.pages[0]):
+        operator = str(instruction.operator)
+        if operator == "q":
+            saved.append((overprint, colour))
+        elif operator == "Q":
+            overprint, colour = saved.pop()
+        elif operator == "gs" and str(instruction.operands[0]).startswith("/Brochure"):
+            overprint = str(instruction.operands[0]) == "/BrochureOverprint"
+        elif operator in ("k", "scn"):
+            colour = " ".join(f"{float(v):g}" for v in instruction.operands)
+        elif operator in ("f", "Do"):
+            painted.append((colour if operator == "f" else "form", overprint))
+    return painted
+
+
+def test_only_full_black_fills_overprint_and_q_restores_the_state():
+    extra = (b"q /DeviceCMYK cs 0 0 0 1 scn 0 0 9 9 re f Q 0.9 0.55 0.1 0.2 k 0 0 9 9 re f "
+             b"0 0 0 1 k 0 0 9 9 re f q 0 0 0 0.75 k 0 0 9 9 re f Q 0 0 9 9 re f")
+    finished = press.finish_print_pdf(_weasy_like_page(extra=extra), 9.0, marks=False)
+    assert _fill_states(finished) == [("0 0 0 1", True), ("0 0 0 1", True), ("0.9 0.55 0.1 0.2", False),
+                                      ("0 0 0 1", True), ("0 0 0 0.75", False), ("0 0 0 1", True)]
+
+
+def test_output_intent_follows_the_paper():
+    finished = pikepdf.open(io.BytesIO(press.finish_print_pdf(_weasy_like_page(), 9.0, marks=False, paper="80 lb gloss text")))
+    assert str(finished.Root.OutputIntents[0].OutputConditionIdentifier) == "CGATS TR 006"
+    finished = pikepdf.open(io.BytesIO(press.finish_print_pdf(_weasy_like_page(), 9.0, marks=False, paper="70 lb text, uncoated")))
+    assert str(finished.Root.OutputIntents[0].OutputConditionIdentifier) == "FOGRA29"
+
+
+def test_press_sheets_of_the_sample_in_saddle_stitch_order(print_pdf):
+    imposed = press.impose_press(print_pdf, 9.0, caliper_pt=0.5)
+    sides = _half_texts(imposed)
+    assert len(sides) == len(pikepdf.open(io.BytesIO(print_pdf)).pages) // 2
+    booklet_sides = _half_texts(press.impose_booklet(print_pdf))
+    assert [tuple(bool(text) for text in side) for side in sides] == [tuple(bool(text) for text in side) for side in booklet_sides]
+
+
+def test_booklet_keeps_the_pdf_version_of_its_source(print_pdf, imposed):
+    assert pikepdf.open(io.BytesIO(imposed)).pdf_version == pikepdf.open(io.BytesIO(print_pdf)).pdf_version
