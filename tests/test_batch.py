@@ -110,9 +110,12 @@ def test_log_is_one_line_per_publication_off_a_terminal_and_nothing_with_q(libra
     logged = run_cli("build", library, "-o", dist, "--format", "epub")
     assert logged.code == 0, logged.err
     lines = logged.err.strip().splitlines()
-    assert sorted(lines) == sorted(f"built: {library / name / name}.md" for name in ("lpm-es", "pml"))
+    # the project's brochure.yaml has no languages.es block: the Spanish sheet's build says so once (issue 17)
+    untranslated = [line for line in lines if "no languages.es.publisher." in line]
+    assert len(untranslated) == 1
+    assert sorted(set(lines) - set(untranslated)) == sorted(f"built: {library / name / name}.md" for name in ("lpm-es", "pml"))
     summaries = [line for line in logged.out.splitlines() if ": readability: " in line]
-    assert summaries[0].startswith(f"{library / 'lpm-es' / 'lpm-es'}.md: readability: not measured")
+    assert summaries[0].startswith(f"{library / 'lpm-es' / 'lpm-es'}.md: readability: Szigriszt-Pazos (INFLESZ) ")
     assert summaries[1].startswith(f"{library / 'pml' / 'pml'}.md: readability: grade ")
     assert len(summaries) == 2
     quiet = run_cli("-q", "build", library, "-o", dist, "--format", "epub", "--force")
