@@ -249,3 +249,14 @@ def test_the_spanish_page_in_chromium_with_and_without_javascript(pair, only_shi
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_publication_folders_own_publisher_takes_no_words_from_the_catalogs_languages(tmp_path):
+    root = folder(tmp_path, CONFIG, vacuna=SPANISH.replace("translation_of: flu\n", ""))
+    (root / "vacuna" / "brochure.yaml").write_text("publisher:\n  name: Clínica del Valle\n", encoding="utf-8")
+    result = run_cli("build", root, "-o", tmp_path / "dist", "--format", "epub")
+    assert result.code == 0, result.err
+    assert "languages.es" not in result.err
+    with zipfile.ZipFile(tmp_path / "dist" / "vacuna" / "vacuna.epub") as book:
+        back = book.read("EPUB/back.xhtml").decode()
+    assert '<span class="org">Clínica del Valle</span>' in back and "Departamento de Salud" not in back

@@ -175,13 +175,16 @@ class Config:
     path: Path | None = None
     keys: frozenset[tuple[str, str]] = frozenset()  # the (section, key) pairs the file set
     languages: dict[str, LanguageBlock] = field(default_factory=dict)  # language tag → its block (languages:)
+    own_publisher: bool = False  # a publication folder's brochure.yaml named its own publisher: the catalog's
+    # languages blocks are another agency's words, and its text is in no known language
+
 
     def publisher_for(self, lang: str, quiet: bool = False) -> Publisher:
         """The publisher block for a publication in `lang`: its language's block over the default one. Text taken from
         the default block carries DEFAULT_LANGUAGE (the templates mark it, so it is read in its own language), and a
         language whose block lacks some of the default's words gets one warning naming them."""
         primary = lang.split("-")[0].lower()
-        if primary == DEFAULT_LANGUAGE or not self.publisher.name:
+        if primary == DEFAULT_LANGUAGE or not self.publisher.name or self.own_publisher:
             return self.publisher
         block = self.languages.get(lang) or self.languages.get(primary) or LanguageBlock()
         own = {key: value for key, value in block.publisher.items()}
@@ -246,7 +249,7 @@ def _overlaid(config: Config, own: Config) -> Config:
     spec = {key: getattr(own.print_spec, key) for section, key in own.keys if section == "print"}
     return Config(publisher=Publisher(**{**config.publisher.__dict__, **publisher}), brand=config.brand,
                   print_spec=PrintSpec(**{**config.print_spec.__dict__, **spec}), path=config.path,
-                  keys=config.keys | own.keys, languages=config.languages)
+                  keys=config.keys | own.keys, languages=config.languages, own_publisher=config.own_publisher or bool(publisher))
 
 
 def load_yaml(text: str) -> Any:
