@@ -8,6 +8,7 @@ pass is cached by the EPUB's bytes.
 """
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -320,10 +321,14 @@ def misplaced_markers(outdir: Path, stem: str) -> list[str]:
     marked = epub_text_with_markers(outdir / f"{stem}.epub")
     body = lxml.etree.fromstring(zipfile.ZipFile(outdir / f"{stem}.epub").read("EPUB/body.xhtml"))
     headers = [readback._tokens(readback._fold("".join(row.itertext()))) for row in body.iter("{http://www.w3.org/1999/xhtml}thead")]
-    document = pdfium.PdfDocument((outdir / f"{stem}-print.pdf").read_bytes())
+    data = (outdir / f"{stem}-print.pdf").read_bytes()
+    with pikepdf.open(io.BytesIO(data)) as pdf:  # the page as trimmed: no printer's slug outside it
+        trims = [[float(v) for v in page.get("/TrimBox", page.MediaBox)] for page in pdf.pages]
+    document = pdfium.PdfDocument(data)
     wrong = []
     for number, page in enumerate(document, start=1):
-        printed = readback._tokens(readback._fold(page.get_textpage().get_text_range()))
+        left, bottom, right, top = trims[number - 1]
+        printed = readback._tokens(readback._fold(page.get_textpage().get_text_bounded(left, bottom, right, top)))
         repeated = next((len(header) for header in headers if header and printed[:len(header)] == header), 0)
         printed = printed[repeated:repeated + 2]  # a table's header row repeated atop the page is not where it starts
         if number < 3 or not printed:
