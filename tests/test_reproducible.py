@@ -127,7 +127,7 @@ def twice(request, tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_every_output_is_byte_identical_in_another_folder(twice):
     (first, _), (second, _) = twice
     one, other = outputs(first / "out"), outputs(second / "out")
-    assert sorted(one) == ["t-booklet.pdf", "t-print.json", "t-print.pdf", "t.epub", "t.pdf"]
+    assert sorted(one) == ["t-booklet.pdf", "t-imposed.pdf", "t-print.jdf", "t-print.json", "t-print.pdf", "t.epub", "t.pdf"]
     assert sorted(one) == sorted(other)
     assert [name for name in one if one[name] != other[name]] == []
 
@@ -149,7 +149,7 @@ def test_no_output_holds_a_path(twice):
 def test_a_link_to_a_sibling_file_keeps_its_text_and_loses_its_target(twice):
     folder, result = twice[0]
     assert "warning: t.md:9: link 'form.pdf' is neither a web address (https://…) nor an anchor in this publication" in result.err
-    for pdf in ("t.pdf", "t-print.pdf", "t-booklet.pdf"):
+    for pdf in ("t.pdf", "t-print.pdf", "t-imposed.pdf", "t-booklet.pdf"):
         assert all(uri.startswith(WEB_SCHEMES) for uri in link_targets(folder / "out" / pdf)), pdf
     import pypdfium2
 

@@ -406,7 +406,7 @@ def job_ticket(pdf: bytes, *, title: str, publication_id: str, binding: str, pdf
     return ticket
 
 
-FILE_USES = {"print.pdf": "the print file: single pages in reading order, trim, bleed, marks",
+FILE_USES = {"print.pdf": "the print PDF, single pages in reading order with trim, bleed and marks",
              "imposed.pdf": "press sheets: printer spreads in saddle-stitch order with bleed, marks and creep",
              "booklet.pdf": "home booklet: 2-up on US Letter, duplex flip on short edge",
              "print.jdf": "CIP4 JDF ticket for the same job"}
