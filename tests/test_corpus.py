@@ -54,7 +54,7 @@ def test_corpus_has_the_shapes_the_issue_asks_for():
 def corpus(tmp_path_factory) -> Path:
     """The whole corpus built as a catalog (every edition) by the real CLI, from outside the project."""
     dist = tmp_path_factory.mktemp("corpus") / "dist"
-    result = run_cli("build", CORPUS, "-o", dist, "--force", cwd=dist.parent)
+    result = run_cli("build", CORPUS, "-o", dist, "--force", cwd=dist.parent, timeout=900)  # 26 publications, every edition
     assert result.code == 0, result.err
     assert "Traceback" not in result.err
     unexpected = [line for line in result.err.splitlines() if line.strip() and not EXPECTED_STDERR.match(line)]
