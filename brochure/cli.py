@@ -123,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
     build.add_argument("--quantity", type=_quantity, default=None, help="copies to print: the job ticket's quantity (default: brochure.yaml print.quantity)")
     build.add_argument("--check", action="store_true", help="run every validator (EPUBCheck, Nu, Ace, PDF tags, veraPDF PDF/UA-1, contrast); any finding fails and nothing is written")
-    plain = sub.add_parser("check", help="plain-language report of a source: sentences, words, Flesch–Kincaid grade per section")
+    plain = sub.add_parser("check", help="plain-language report of a source: sentences, words, and a readability score per section (Flesch–Kincaid for English, Szigriszt-Pazos for Spanish)")
     plain.add_argument("source", type=Path, help="a publication's Markdown file")
     plain.add_argument("--max-grade", type=float, default=None, help="fail (exit 1) when a section's grade is above N")
     check = sub.add_parser("preflight", help="check a print PDF as a print shop would")
@@ -219,13 +219,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _plain_language(args: argparse.Namespace) -> int:
     """`brochure check SOURCE.md [--max-grade N]`: print the readability report; exit 1 above the grade."""
-    from brochure.checks.readability import publication_report
+    from brochure.checks.readability import FORMULAS, publication_report
     from brochure.source.reader import read_publication
 
     pub = read_publication(args.source)
     report = publication_report(pub, args.max_grade if args.max_grade is not None else 8.0)
     if report is None:
-        print(f"{args.source}: readability not measured (Flesch–Kincaid grades English text; this is {pub.metadata.lang})")
+        print(f"{args.source}: readability not measured (the report has formulas for {', '.join(FORMULAS)}; this is {pub.metadata.lang})")
         return 0
     print(report.format())
     above = report.above(args.max_grade) if args.max_grade is not None else []
