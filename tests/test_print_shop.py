@@ -299,15 +299,3 @@ def test_reversed_text_on_the_brand_band_is_at_least_12_pt(shop_build):
                     white_sizes.append(size)
             assert white_sizes, f"page {number + 1} has no reversed text"
             assert min(white_sizes) >= 12 - 0.01, f"page {number + 1}: reversed text at {min(white_sizes):.1f} pt"
-
-
-@pytest.mark.skipif(not __import__("os").environ.get("BROCHURE_JDF_SCHEMA"),
-                    reason="set BROCHURE_JDF_SCHEMA to a folder holding CIP4's JDF.xsd (github.com/cip4/JDF-Schema; its "
-                           "licence does not let the project ship it)")
-def test_jdf_is_valid_against_the_cip4_schema(shop_build, coated_build):
-    import os
-
-    schema = etree.XMLSchema(etree.parse(str(Path(os.environ["BROCHURE_JDF_SCHEMA"]) / "JDF.xsd")))
-    for build in (shop_build, coated_build):
-        document = etree.parse(str(build / "pml-print.jdf"))
-        assert schema.validate(document), [error.message for error in schema.error_log]
