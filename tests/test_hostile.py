@@ -319,7 +319,7 @@ def test_the_most_headings_allowed_build_and_one_more_is_refused(pub):
     most = _most_questions()
     assert 250 <= most < 400  # the 200-page benchmark has 125
     source = write_source(pub, _questions(most))
-    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=120)
+    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=600)  # wall time on a shared machine; the bound is the CPU time tests/test_cost.py measures
     assert result.code == 0, result.err
     assert f"Question {most - 1}" in assert_valid_outputs(pub.parent / "out")
     with pikepdf.open(pub.parent / "out" / "hostile.pdf") as pdf, pdf.open_outline() as outline:
@@ -337,7 +337,7 @@ def test_the_most_headings_allowed_build_and_one_more_is_refused(pub):
 
 def test_5000_headings_are_refused_at_once(pub):
     source = write_source(pub, _questions(5000))
-    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=60)
+    result = run_cli("build", source, "-o", pub.parent / "out", "--format", "pdf", timeout=300)
     assert_clean_failure(result, pub.parent / "out", f"hostile.md:{6 + _most_questions()}: the source is too long to lay out")
 
 
