@@ -223,20 +223,25 @@ def _fmt(box: tuple[float, ...]) -> str:
     return "(" + ", ".join(f"{v:.1f}" for v in box) + ")"
 
 
-def glyphs_outside(pdf: bytes, box: str = "MediaBox") -> list[str]:
+def glyphs_outside(pdf: bytes, box: str = "MediaBox", slug_below: str | None = None) -> list[str]:
     """Each glyph whose (tight) box is not inside its page's `box`, to within 0.5 pt, described for a failure message.
 
     `box` is a page box name, "MediaBox" or "TrimBox" (or "BleedBox", "CropBox", "ArtBox"); a page without it is checked
     against its MediaBox, and the description then says so. Blank characters (spaces, line breaks pdfium infers) are
-    ignored. Example: "page 3: 'x' at (12.0, -4.1, 17.5, 3.2) outside TrimBox (8.5, 8.5, 603.5, 800.5)".
+    ignored. Example: "page 3: 'x' at (12.0, -4.1, 17.5, 3.2) outside TrimBox (8.5, 8.5, 603.5, 800.5)". With
+    `slug_below` (a print edition's "BleedBox"), glyphs wholly below that box are the slug line printed in the marks
+    area on purpose (job, date, page), and are left out.
     """
     found = []
     for number, chars, page in _pages(pdf):
         name, (bx0, by0, bx1, by1) = _page_box(page, box)
+        slug_top = _page_box(page, slug_below)[1][1] if slug_below else None
         for char in chars:
             if char.blank:
                 continue
             x0, y0, x1, y1 = char.box
+            if slug_top is not None and y1 <= slug_top + TOLERANCE:
+                continue
             if x0 < bx0 - TOLERANCE or y0 < by0 - TOLERANCE or x1 > bx1 + TOLERANCE or y1 > by1 + TOLERANCE:
                 found.append(f"page {number}: {char.text!r} at {_fmt(char.box)} outside {name} {_fmt((bx0, by0, bx1, by1))}")
     return found
@@ -272,7 +277,8 @@ def _union(chars: list[_Char]) -> tuple[float, float, float, float]:
     return (min(c.box[0] for c in chars), min(c.box[1] for c in chars), max(c.box[2] for c in chars), max(c.box[3] for c in chars))
 
 
-def glyphs_under_footer(pdf: bytes, footer_pattern: str | re.Pattern[str] = r"^\s*(Page|Página)?\s*\d+\s*$") -> list[str]:
+def glyphs_under_footer(pdf: bytes, footer_pattern: str | re.Pattern[str] = r"^\s*(Page|Página)?\s*\d+\s*$",
+                        slug_below: str | None = None) -> list[str]:
     """Each glyph that reaches into the band of its page's running folio (overlaps it vertically, or lies below it).
 
     The folio is the lowest run of text (see _runs) in the bottom quarter of the page whose text matches
@@ -280,11 +286,15 @@ def glyphs_under_footer(pdf: bytes, footer_pattern: str | re.Pattern[str] = r"^\
     running title in the other bottom margin box, the second folio of an imposed sheet); any other glyph whose tight
     box's bottom is below the footer line's top (less 0.5 pt) is reported. Pages without a folio are skipped.
     Example: "page 2: 'L' at (72.0, 20.1, 78.3, 28.9) overlaps the footer line 'Page 2' (242.5, 23.8, 268.2, 31.6)".
+    With `slug_below` (a print edition's "BleedBox"), the slug line wholly below that box is left out.
     """
     pattern = re.compile(footer_pattern) if isinstance(footer_pattern, str) else footer_pattern
     found = []
     for number, chars, page in _pages(pdf):
         _, (_, page_bottom, _, page_top) = _page_box(page, "MediaBox")
+        if slug_below:
+            slug_top = _page_box(page, slug_below)[1][1]
+            chars = [c for c in chars if c.blank or c.box[3] > slug_top + TOLERANCE]
         runs = [run for run in _runs(chars) if any(not c.blank for c in run)]
         folios = [run for run in runs if pattern.search("".join(c.text for c in run))
                   and _union(run)[3] <= page_bottom + 0.25 * (page_top - page_bottom)]

@@ -22,7 +22,7 @@ def test_editions_laid_out_side_by_side_are_the_bytes_of_one_after_another(tmp_p
     done = subprocess.run([sys.executable, "-c", one_after_another], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     side = sorted(p.name for p in (tmp_path / "side").iterdir())
-    assert side == sorted(p.name for p in (tmp_path / "one").iterdir()) and len(side) == 5
+    assert side == sorted(p.name for p in (tmp_path / "one").iterdir()) and len(side) == 7  # 3 PDFs of print, ticket, JDF
     for name in side:
         assert (tmp_path / "side" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
 

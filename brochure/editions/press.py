@@ -549,9 +549,10 @@ def slug_line(doc: pikepdf.Pdf, page: pikepdf.Page, text: str, media: tuple, ble
 
 
 def job_slug(pub) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """The slug's job and date (the publication's id and date, the build's stamp when it has none), and its title:
-    the slug reads 'JOB · DATE · page N · TITLE', so a long title is what gets cut."""
-    return f"{pub.metadata.id}{SLUG_SEPARATOR}{pub.metadata.stamp_date.isoformat()}", pub.metadata.title
+    """The slug's job and date (the publication's own date; an undated publication's slug names none, as no edition
+    prints a date it was not given), and its title: 'JOB · DATE · page N · TITLE', so a long title is what gets cut."""
+    date = f"{SLUG_SEPARATOR}{pub.metadata.date.isoformat()}" if pub.metadata.date else ""
+    return f"{pub.metadata.id}{date}", pub.metadata.title
 
 
 SLUG_SEPARATOR = "  \u00b7  "
