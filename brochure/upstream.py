@@ -372,19 +372,29 @@ class _Tree:
 
     def make_artifact(self, figure: Any) -> None:
         """Mark the figure's content as an Artifact and take the figure out of the tree and the ParentTree."""
+        self.make_artifacts([figure])
+
+    def make_artifacts(self, elements: list[Any]) -> None:
+        """make_artifact for many elements, each page's content parsed and written once (one page at a time per
+        element cost 166 s for a contents page of 280 entries)."""
+        by_page: dict[int, set[int]] = {}
+        for element in elements:
+            for page_index, mcid in self.content(element):
+                if page_index is not None:
+                    by_page.setdefault(page_index, set()).add(mcid)
         parent_tree = pikepdf.NumberTree(self.root.ParentTree)
-        for page_index, mcid in self.content(figure):
-            if page_index is None:
-                continue
+        for page_index, mcids in sorted(by_page.items()):
             page = self.document.pages[page_index]
             instructions = pikepdf.parse_content_stream(page)
             for number, instruction in enumerate(instructions):
                 operands = instruction.operands
-                if str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and operands[1].get("/MCID") == mcid:
+                if str(instruction.operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and operands[1].get("/MCID") in mcids:
                     instructions[number] = pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact], pikepdf.Operator("BMC"))
             page.Contents = self.document.make_stream(pikepdf.unparse_content_stream(instructions))
-            parent_tree[int(page.StructParents)][mcid] = None
-        _remove(figure)
+            for mcid in mcids:
+                parent_tree[int(page.StructParents)][mcid] = None
+        for element in elements:
+            _remove(element)
 
     # ------------------------------------------------------------ running heads and footers
 
@@ -528,13 +538,15 @@ class _Tree:
     def _leaders_as_artifacts(self, toc: Any) -> None:
         """Make each element under toc whose own content is only leader dots an artifact."""
         texts = self._run_texts()
+        leaders = []
         for node in list(self.walk(toc)):
             if any(isinstance(kid, pikepdf.Dictionary) and "/S" in kid for kid in pdftags.struct_kids(node)):
                 continue
             content = self.content(node)
             text = "".join(texts.get(key, "") for key in content)
             if content and text.strip() and not text.replace(".", "").strip():
-                self.make_artifact(node)
+                leaders.append(node)
+        self.make_artifacts(leaders)
 
     def _run_texts(self) -> dict[tuple[int | None, int], str]:
         """The text of each marked-content sequence, decoded through the fonts' ToUnicode maps (section 6)."""
