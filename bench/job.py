@@ -73,6 +73,10 @@ class Bench:
         shutil.copy(CONFIG, self.publications / "brochure.yaml")
         self.source = self.publications / "pml" / "pml.md"
         self.original = self.source.read_text(encoding="utf-8")
+        (scratch / "edited").mkdir()  # the edit loop's own copy: the other rows' caches stay warm
+        shutil.copy(CONFIG, scratch / "edited" / "brochure.yaml")
+        self.edited = scratch / "edited" / "pml.md"
+        self.edited.write_text(self.original, encoding="utf-8")
         self.edits = 0
         self.env = dict(os.environ, BROCHURE_CACHE_DIR=str(self.cache))
         self.no_gcc = dict(os.environ, PATH=f"{BIN}{os.pathsep}{path_without_compilers(scratch)}")
@@ -87,18 +91,18 @@ class Bench:
     def edit(self) -> None:
         """A one-word edit of the text, a new word each time (the readability line sees new text, as a writer's does)."""
         self.edits += 1
-        self.source.write_text(self.original.replace(" effective ", f" useful{self.edits} ", 1), encoding="utf-8")
+        self.edited.write_text(self.original.replace(" effective ", f" useful{self.edits} ", 1), encoding="utf-8")
 
     def ours(self, *args: str, cold: bool = False) -> list[tuple[list[str], dict[str, str]]]:
         env = dict(self.env, BROCHURE_CACHE_DIR=str(self.scratch / f"cold-{time.monotonic_ns()}")) if cold else self.env
         return [([str(PYTHON), "-m", "brochure", "build", *args], env)]
 
-    def pandoc(self, *kinds: str, env: dict[str, str]) -> list[tuple[list[str], dict[str, str]]]:
+    def pandoc(self, *kinds: str, env: dict[str, str], source: Path | None = None) -> list[tuple[list[str], dict[str, str]]]:
         out = self.out("pandoc")
         steps = []
         for kind in kinds:
             extra = ["--pdf-engine=weasyprint"] if kind == "pdf" else []
-            steps.append((["pandoc", str(self.source), *extra, "-o", str(out / f"x.{kind}")], env))
+            steps.append((["pandoc", str(source or self.source), *extra, "-o", str(out / f"x.{kind}")], env))
         return steps
 
 
@@ -110,7 +114,7 @@ def rows(bench: Bench) -> list[tuple[str, object, object, float | None]]:
         ("download PDF", lambda: bench.ours(str(bench.source), "-o", str(bench.out("pdf")), "--format", "pdf"), ("pdf",), None),
         ("print PDF + booklet + ticket", lambda: bench.ours(str(bench.source), "-o", str(bench.out("print")), "--format", "print"), ("pdf",), None),
         ("EPUB, caches warm", lambda: bench.ours(str(bench.source), "-o", str(bench.out("epub")), "--format", "epub"), ("epub",), 2.5),
-        ("one-word edit, then download PDF", lambda: (bench.edit(), bench.ours(str(bench.source), "-o", str(bench.out("edit")), "--format", "pdf"))[1], ("pdf",), 1.2),
+        ("one-word edit, then download PDF", lambda: (bench.edit(), bench.ours(str(bench.edited), "-o", str(bench.out("edit")), "--format", "pdf"))[1], ("pdf",), 1.2),
         ("first build after a clone (no cache): download PDF + EPUB",
          lambda: bench.ours(str(bench.source), "-o", str(bench.out("cold")), cold=True), ("epub", "pdf"), None),
         ("first EPUB with no cover yet", lambda: bench.ours(str(bench.source), "-o", str(bench.out("cold-epub")), "--format", "epub", cold=True), ("epub",), None),
@@ -143,8 +147,9 @@ def main() -> int:
             print(f"round {round_number + 1}/{args.runs}", flush=True)
             for name, ours, kinds, _ in table:
                 samples[name]["ours"].append(run_steps(ours()))
-                samples[name]["no-gcc"].append(run_steps(bench.pandoc(*kinds, env=bench.no_gcc)))  # type: ignore[misc]
-                samples[name]["gcc"].append(run_steps(bench.pandoc(*kinds, env=bench.gcc)))  # type: ignore[misc]
+                source = bench.edited if name.startswith("one-word") else None  # the peer builds the edited file too
+                samples[name]["no-gcc"].append(run_steps(bench.pandoc(*kinds, env=bench.no_gcc, source=source)))  # type: ignore[misc]
+                samples[name]["gcc"].append(run_steps(bench.pandoc(*kinds, env=bench.gcc, source=source)))  # type: ignore[misc]
     load_after = os.getloadavg()
     print(f"\nmedians of {args.runs} interleaved runs; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after "
           f"({os.cpu_count()} cores); peer = pandoc {_pandoc_version()} with the same WeasyPrint\n")
