@@ -7,6 +7,7 @@ once and uses a neutral publisher block, so the editions are still valid; `broch
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -412,14 +413,7 @@ def _check(data: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) 
             continue
         if not isinstance(value, dict):
             raise SourceError(f"'{section}' must be a mapping of keys ({', '.join(SCHEMA[section])})", where)
-        for key, item in value.items():
-            where = Location(path, lines.get((str(section), str(key)), 1))
-            if key not in SCHEMA[section]:
-                _unknown(f"{section}.{key}", _elsewhere(str(key), section) or {f"{section}.{k}": k for k in SCHEMA[section]}, where)
-                continue
-            wanted = SCHEMA[section][key].check(item)
-            if wanted:
-                raise SourceError(f"{section}.{key} must be {wanted}", where)
+        _check_keys(value, SCHEMA[section], (str(section),), lines, path, functools.partial(_elsewhere, section=str(section)))
 
 
 def _check_languages(value: Any, lines: dict[tuple[str, ...], int], path: Path, where: Location) -> None:
@@ -446,14 +440,22 @@ def _check_languages(value: Any, lines: dict[tuple[str, ...], int], path: Path, 
                 continue
             if not isinstance(keys, dict):
                 raise SourceError(f"'{name}' must be a mapping of keys ({', '.join(LANGUAGE_SCHEMA[section])})", at)
-            for key, item in keys.items():
-                at = Location(path, lines.get(("languages", str(tag), str(section), str(key)), 1))
-                if key not in LANGUAGE_SCHEMA[section]:
-                    _unknown(f"{name}.{key}", {f"{name}.{k}": k for k in LANGUAGE_SCHEMA[section]}, at)
-                    continue
-                wanted = LANGUAGE_SCHEMA[section][key].check(item)
-                if wanted:
-                    raise SourceError(f"{name}.{key} must be {wanted}", at)
+            _check_keys(keys, LANGUAGE_SCHEMA[section], ("languages", str(tag), str(section)), lines, path)
+
+
+def _check_keys(keys: dict[str, Any], known: dict[str, Key], prefix: tuple[str, ...], lines: dict[tuple[str, ...], int],
+                path: Path, elsewhere: Callable[[str], dict[str, str]] = lambda key: {}) -> None:
+    """Warn on each key of one section that `known` lacks (suggesting `elsewhere`'s, else the section's own keys);
+    stop at the first value of the wrong kind."""
+    name = ".".join(prefix)
+    for key, item in keys.items():
+        where = Location(path, lines.get((*prefix, str(key)), 1))
+        if key not in known:
+            _unknown(f"{name}.{key}", elsewhere(str(key)) or {f"{name}.{k}": k for k in known}, where)
+            continue
+        wanted = known[key].check(item)
+        if wanted:
+            raise SourceError(f"{name}.{key} must be {wanted}", where)
 
 
 def _elsewhere(key: str, section: str) -> dict[str, str]:
