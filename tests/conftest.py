@@ -104,7 +104,7 @@ class _Zygote:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "zygote.py")], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                                        stdout=subprocess.PIPE, bufsize=0, cwd=ROOT)  # unbuffered: select sees every reply
         self.scratch = Path(tempfile.mkdtemp(prefix="brochure-test-cli-"))
 
     def run(self, args: list[str], cwd: Path, timeout: float) -> Run:
@@ -115,7 +115,7 @@ class _Zygote:
         out, err = self.scratch / "stdout", self.scratch / "stderr"
         request = {"args": args, "cwd": str(cwd), "stdout": str(out), "stderr": str(err), "env": dict(os.environ)}
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
         self.process.stdin.flush()
         pid = json.loads(self.process.stdout.readline())["pid"]
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
