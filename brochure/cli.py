@@ -131,7 +131,28 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--flat", action="store_true", help="a flat sheet: no saddle-stitch page-count check")
     check.add_argument("--min-ppi", type=int, default=300, help="warn below this image resolution (default 300)")
     _authoring_parsers(sub)
+    _order_parsers(sub)
     return top
+
+
+def _order_parsers(sub) -> None:  # type: ignore[no-untyped-def]
+    """`brochure serve` and `brochure orders list|export` (brochure/orders)."""
+    database = {"default": None, "help": "SQLAlchemy URL of the orders database, e.g. postgresql://user@host/db (default: BROCHURE_DATABASE_URL, else orders.sqlite3 here)"}
+    serve = sub.add_parser("serve", help="serve a built catalog and take orders for printed copies")
+    serve.add_argument("dist", type=Path, help="the built catalog (brochure build publications -o DIST)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--database", **database)
+    serve.add_argument("--rate-limit", type=int, default=60, help="requests that post an order or a form per minute per client (default 60; 0: no limit)")
+    orders = sub.add_parser("orders", help="the orders for printed copies: list them, export a print run")
+    verbs = orders.add_subparsers(dest="orders_command", required=True, parser_class=_SubcommandParser)
+    listing = verbs.add_parser("list", help="one line per order: number, date, print run, copies (no addresses)")
+    listing.add_argument("--database", **database)
+    listing.add_argument("--pending", action="store_true", help="only the orders no print run has taken")
+    export = verbs.add_parser("export", help="write the next print run: print-run.json, job tickets, packing-list.csv, labels.pdf")
+    export.add_argument("--database", **database)
+    export.add_argument("-o", "--outdir", type=Path, required=True, help="a new folder for the print run's files")
+    export.add_argument("--dist", type=Path, default=Path("dist"), help="the built catalog whose job tickets the run copies (default dist)")
 
 
 def _authoring_parsers(sub) -> None:  # type: ignore[no-untyped-def]
@@ -187,6 +208,14 @@ def _run(args: argparse.Namespace) -> int:
         return _plain_language(args)
     if args.command in ("new", "init", "watch"):
         return _run_authoring(args)
+    if args.command in ("serve", "orders"):
+        from brochure.orders import serve
+
+        if args.command == "serve":
+            return serve.serve(args.dist, args.host, args.port, args.database, args.rate_limit)
+        if args.orders_command == "list":
+            return serve.list_orders(args.database, args.pending)
+        return serve.export(args.database, args.dist, args.outdir)
     if args.command == "build" and args.source.is_dir() and args.source.suffix != ".md":
         if args.check:
             print("error: --check builds one publication (a .md file), not a folder", file=sys.stderr)

@@ -77,6 +77,7 @@ class Metadata:
     publisher: Publisher = field(default_factory=lambda: Publisher(name=""))
     translation_of: str = ""  # the id of the publication this one translates (front matter translation_of)
     translations: tuple[Translation, ...] = ()  # the other language editions of this title, known in a folder build
+    order_limit: int = 50  # printed copies one order may ask for (front matter order_limit, else orders.limit_per_title)
     stamp: dt.date = dt.date(2000, 1, 1)  # what files are stamped with (EPUB dcterms:modified, ZIP times): never printed
 
     @property

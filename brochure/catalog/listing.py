@@ -26,6 +26,7 @@ def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]
         "order_url": m.publisher.order_url, "source": str(pub.source), "translation_of": m.translation_of,
         "cover_href": f"{outdir_name}/cover.png", "thumbnail_href": f"{outdir_name}/cover-thumb.png",
         "editions": editions, "files": sorted(f"{outdir_name}/{name}" for name in files),
+        "order_limit": m.order_limit,  # printed copies per order (brochure serve; 0 = download only)
     }
 
 

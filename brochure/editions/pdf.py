@@ -224,3 +224,13 @@ def write_print_pdf(pub: Publication) -> tuple[bytes, tuple[str | None, ...]]:
 
 
 BLEED_PT = BLEED_IN * 72
+
+
+def write_sheet_pdf(html: str, styles: tuple[str, ...], identifier: str) -> bytes:
+    """A PDF of the builder's own HTML (no publication: e.g. the shipping labels of brochure/orders), set in the
+    shipped fonts with the given stylesheets of the assets; every other reference is refused."""
+    fetcher = SandboxFetcher(STYLES)
+    profiles: dict = {}
+    document = weasyprint.HTML(string=html, base_url=upstream.PUBLICATION_URL, url_fetcher=fetcher).render(
+        stylesheets=_stylesheets(styles, fetcher, profiles), font_config=_font_config(), color_profiles=profiles)
+    return document.write_pdf(pdf_identifier=hashlib.md5(identifier.encode()).hexdigest().encode())  # noqa: S324 - an id

@@ -43,6 +43,8 @@ OUTPUT_CONDITIONS = {
 ICC_REGISTRY = "http://www.color.org"
 CALIPER_IN = 0.004  # a 70 lb text sheet is about 0.004 in thick: the default creep per sheet outside
 MAX_TEXT = 2000  # characters in one value: a name or an address line, never a document
+MAX_ORDER_COPIES = 10_000  # printed copies of one title that one order may ask for, at most
+ORDER_LIMIT = 50  # orders.limit_per_title when brochure.yaml gives none
 
 
 # ------------------------------------------------------------------------------------------------ the schema
@@ -79,6 +81,11 @@ def _cmyk(value: Any) -> str | None:
 
 def _count(value: Any) -> str | None:
     return None if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10_000_000 else "a whole number of copies from 1 to 10000000"
+
+
+def _order_limit(value: Any) -> str | None:
+    good = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ORDER_COPIES
+    return None if good else f"a whole number of copies from 0 (download only) to {MAX_ORDER_COPIES}"
 
 
 def _caliper(value: Any) -> str | None:
@@ -136,6 +143,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "due": Key(_date_text, "When the copies are due (YYYY-MM-DD, like 2026-12-01); empty for no date.", ""),
         "contact_email": Key(_text, "Who the print shop asks about the job, e.g. print@health.example.org (the ticket's contact, beside the publisher's phone); empty for none.", ""),
     },
+    "orders": {
+        "limit_per_title": Key(_order_limit, "Printed copies of one title one order may ask for (brochure serve); front matter order_limit overrides it, 0 = download only.", ORDER_LIMIT),
+    },
 }
 
 
@@ -178,6 +188,7 @@ class Config:
     languages: dict[str, LanguageBlock] = field(default_factory=dict)  # language tag → its block (languages:)
     own_publisher: bool = False  # a publication folder's brochure.yaml named its own publisher: the catalog's
     # languages blocks are another agency's words, and its text is in no known language
+    order_limit: int = ORDER_LIMIT  # orders.limit_per_title: printed copies of one title per order
 
 
     def publisher_for(self, lang: str, quiet: bool = False) -> Publisher:
@@ -250,7 +261,8 @@ def _overlaid(config: Config, own: Config) -> Config:
     spec = {key: getattr(own.print_spec, key) for section, key in own.keys if section == "print"}
     return Config(publisher=Publisher(**{**config.publisher.__dict__, **publisher}), brand=config.brand,
                   print_spec=PrintSpec(**{**config.print_spec.__dict__, **spec}), path=config.path,
-                  keys=config.keys | own.keys, languages=config.languages, own_publisher=config.own_publisher or bool(publisher))
+                  keys=config.keys | own.keys, languages=config.languages, own_publisher=config.own_publisher or bool(publisher),
+                  order_limit=config.order_limit)
 
 
 def load_yaml(text: str) -> Any:
@@ -314,6 +326,7 @@ def _cached_config(path: Path, _mtime: int, _size: int, own_folder: bool) -> Con
         keys=frozenset((section, key) for section, keys in data.items() if isinstance(keys, dict) for key in keys
                        if key in SCHEMA.get(section, {})),
         languages=_languages(data.get("languages") or {}, lines),
+        order_limit=int((data.get("orders") or {}).get("limit_per_title", ORDER_LIMIT)),
     )
 
 

@@ -41,7 +41,9 @@ SCHEMA: dict[str, Field] = {
     "publisher_url": Field(str, False, "Overrides the agency website from brochure.yaml."),
     "trim": Field(str, False, "Print trim: half-letter (5.5 x 8.5 in) or letter (8.5 x 11 in)."),
     "translation_of": Field(str, False, "The id of the publication this one translates: the catalog pairs the editions."),
+    "order_limit": Field(int, False, "Printed copies one order may ask for (brochure serve); 0 = download only; default brochure.yaml orders.limit_per_title."),
 }
+MAX_ORDER_LIMIT = 10_000  # the most copies order_limit may allow
 
 
 MAX_DEPTH = 16  # front matter is a flat mapping with a few lists; deep nesting would exhaust the recursive composer
@@ -176,6 +178,8 @@ def validate(data: dict[str, Any], lines: dict[str, int], path: Path) -> dict[st
             value = data[key] = value.date()
         if spec.kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = data[key] = str(value)
+        if spec.kind is int and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ORDER_LIMIT):
+            raise SourceError(f"front-matter key '{key}' must be a whole number from 0 to {MAX_ORDER_LIMIT}", Location(path, lines.get(key, 1)))
         if not isinstance(value, spec.kind):
             want = {str: "text", list: "a list", dt.date: "a date (YYYY-MM-DD)"}[spec.kind]
             raise SourceError(f"front-matter key '{key}' must be {want}", Location(path, lines.get(key, 1)))

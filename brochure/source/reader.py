@@ -168,6 +168,7 @@ def _metadata(data: dict, path: Path, config, key_lines: dict[str, int]) -> Meta
         keywords=tuple(str(k) for k in data.get("keywords", ())),
         publisher=publisher,
         translation_of=original,
+        order_limit=data.get("order_limit", config.order_limit),
     )
 
 
