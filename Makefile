@@ -52,6 +52,7 @@ bench: bytecode
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/limits.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/orders.py
 
 previews: setup
 	$(BIN)/python scripts/previews.py

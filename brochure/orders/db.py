@@ -2,7 +2,9 @@
 schema brought up to date by the Alembic migrations shipped in this package."""
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -53,6 +55,18 @@ def _sqlite_connect(connection, _record) -> None:  # type: ignore[no-untyped-def
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     """Every transaction takes the write lock first: two writers never deadlock upgrading a read lock."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_SQLITE_WRITERS: dict[int, threading.Lock] = {}
+
+
+def write_lock(engine: Engine) -> contextlib.AbstractContextManager:
+    """What a write holds: for SQLite, one lock per engine, so that this process's threads take turns instead of
+    meeting in SQLite's busy handler (which sleeps in steps and made the slowest 1% of orders wait 0.7 s); other
+    processes still wait on the busy timeout. Other databases lock rows themselves."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    return _SQLITE_WRITERS.setdefault(id(engine), threading.Lock())
 
 
 def upgrade(engine: Engine) -> None:

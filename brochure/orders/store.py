@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from brochure.orders.db import write_lock
 from brochure.orders.models import Order, OrderItem, PrintRun
 from brochure.orders.validate import OrderInput
 
@@ -64,7 +65,7 @@ def place_order(engine: Engine, order: OrderInput, key: str | None = None) -> tu
                     request_hash=digest, **order.ship_to,
                     items=[OrderItem(publication_id=ident, quantity=copies, position=n) for n, (ident, copies) in enumerate(order.items)])
         try:
-            with Session(engine) as session, session.begin():
+            with write_lock(engine), Session(engine) as session, session.begin():
                 session.add(row)
                 session.flush()
                 placed = _plain(row)
