@@ -8,6 +8,7 @@ import io
 import json
 import math
 import subprocess
+import sys
 import threading
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,8 @@ __all__ = [
     "test_publications_lists_every_title_with_its_limit", "test_an_order_is_received_with_201", "test_bad_input_gets_422_naming_the_field",
     "test_malformed_json_gets_400", "test_a_body_over_64_kb_gets_413", "test_the_same_idempotency_key_gives_the_same_order",
     "test_one_key_sent_by_many_clients_at_once_makes_one_order", "test_200_concurrent_orders_make_200_orders",
-    "test_every_acknowledged_order_survives_kill_9", "test_export_writes_a_print_run_once", "test_a_hostile_name_is_escaped_everywhere",
+    "test_every_acknowledged_order_survives_kill_9", "test_export_writes_a_print_run_once", "test_two_exports_at_once_share_no_order",
+    "test_a_hostile_name_is_escaped_everywhere",
 ]
 
 
@@ -134,7 +136,7 @@ def test_the_same_idempotency_key_gives_the_same_order(client, engine):
     first = client.post("/api/orders", json=order(), headers={"Idempotency-Key": "run-42"})
     again = client.post("/api/orders", json=order(), headers={"Idempotency-Key": "run-42"})
     assert first.status_code == again.status_code == 201
-    assert first.json() == again.json()
+    assert first.json() == again.json() and again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
     other = client.post("/api/orders", json=order(("pml", 3)), headers={"Idempotency-Key": "run-42"})
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert count_orders(engine) == 1
@@ -240,6 +242,21 @@ def test_export_writes_a_print_run_once(client, engine, database_url, order_dist
     third = run_cli("orders", "export", "--database", database_url, "--dist", order_dist, "-o", tmp_path / "run-3")
     assert third.code == 0, third.err
     assert json.loads((tmp_path / "run-3" / "print-run.json").read_text(encoding="utf-8"))["orders"] == [later]
+
+
+@pytest.mark.slow
+def test_two_exports_at_once_share_no_order(server, database_url, order_dist, tmp_path):
+    placed = {server.post_order(order(("pml", 1)), key=f"race-{n}")[1]["order"] for n in range(60)}
+    runs = [tmp_path / f"run-{n}" for n in range(2)]
+    commands = [[sys.executable, "-m", "brochure", "orders", "export", "--database", database_url, "--dist", str(order_dist), "-o", str(run)] for run in runs]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
+    late = [server.post_order(order(("handwashing", 2)), key=f"late-{n}") for n in range(10)]  # the server keeps taking orders
+    outcomes = [(process.wait(300), process.stdout.read(), process.stderr.read()) for process in processes]
+    assert all(status == 201 for status, _ in late)
+    assert all(code == 0 or "another export took some of these orders" in err for code, _, err in outcomes), outcomes
+    taken = [json.loads((run / "print-run.json").read_text(encoding="utf-8"))["orders"] for run in runs if (run / "print-run.json").is_file()]
+    assert taken and sum(len(found) for found in taken) == len(set().union(*taken))  # no order in two runs
+    assert placed <= set().union(*taken) or any(code for code, _, _ in outcomes)  # a run that lost the race wrote nothing
 
 
 def check_labels(path: Path, names: list[str]) -> None:

@@ -180,6 +180,17 @@ def test_a_build_loads_none_of_the_order_service():
     assert done.stdout.strip() == "[]"
 
 
+def test_the_commands_say_what_is_wrong(order_dist, tmp_path):
+    missing = run_cli("serve", tmp_path / "no-dist")
+    assert missing.code == 2 and "no built catalog in" in missing.err and "brochure build publications -o" in missing.err
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "print-run.json").write_text("{}", encoding="utf-8")
+    used = run_cli("orders", "export", "--database", f"sqlite:///{tmp_path / 'o.sqlite3'}", "--dist", order_dist, "-o", tmp_path / "used")
+    assert used.code == 2 and "used: the folder is not empty: give a new folder for each print run" in used.err
+    help_text = run_cli("orders", "--help").out
+    assert "list" in help_text and "export" in help_text
+
+
 def test_the_migrations_ship_inside_the_package():
     from brochure.orders.db import MIGRATIONS
 

@@ -119,10 +119,11 @@ class _Service:
         if order is None:
             return _errors(422, problems)
         try:
-            placed, _created = await run_in_threadpool(store.place_order, self.engine, order, key)
+            placed, created = await run_in_threadpool(store.place_order, self.engine, order, key)
         except store.KeyReused:
             return _errors(422, [Problem("Idempotency-Key", "was sent before with a different order: use a new key for a new order")])
-        return JSONResponse(placed.public(), status_code=201, headers={"Location": f"/orders/{placed.id}"})
+        replayed = {} if created else {"Idempotent-Replayed": "true"}  # the same order, answered again
+        return JSONResponse(placed.public(), status_code=201, headers={"Location": f"/orders/{placed.id}", **replayed})
 
     async def _refused(self, request: Request, json_errors: bool) -> Response | bytes:
         """429 over the rate limit, 413 over the size limit; else the body."""

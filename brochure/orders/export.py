@@ -13,8 +13,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from brochure.errors import Location, warn
+from brochure.errors import BrochureError, Location, warn
 from brochure.orders import store
+from brochure.orders.db import write_lock
 from brochure.orders.labels import labels_pdf
 from brochure.orders.titles import Title, read_titles
 from brochure.output import write_outputs
@@ -33,17 +34,25 @@ class PrintRun:
 
 
 def export_run(engine: Engine, dist: Path, outdir: Path) -> PrintRun | None:
-    """Write the print run of every pending order into outdir and mark them exported (one transaction: a failed write
-    leaves them pending); None when there is nothing to export."""
+    """Write the print run of every waiting order into outdir and mark them exported; None when none is waiting.
+    The files are made with no lock held (the server goes on taking orders), then written and the orders marked in
+    one transaction: a failed write leaves them waiting, and two exports at once never share an order."""
     titles = read_titles(dist) if (dist / ".manifest.json").is_file() else {}
     if not titles:
         warn(log, f"no built catalog in {dist}: the run has no job tickets (give --dist)", Location(dist))
-    with Session(engine) as session, session.begin():
-        run, orders = store.take_pending(session)
-        if not orders:
-            return None
+    orders = store.list_orders(engine, pending_only=True)
+    if not orders:
+        return None
+    run = store.new_run(engine)
+    try:
         files = run_files(run, orders, titles, dist)
-        paths = write_outputs(outdir, files)
+        with write_lock(engine), Session(engine) as session, session.begin():
+            if not store.claim(session, run, [order.id for order in orders]):
+                raise BrochureError("another export took some of these orders at the same time: nothing was written; run the export again")
+            paths = write_outputs(outdir, files)
+    except BaseException:
+        store.drop_run(engine, run)
+        raise
     copies = _copies(orders)
     return PrintRun(run, tuple(order.id for order in orders), {ident: sum(n for _, n in found) for ident, found in copies.items()}, tuple(paths))
 

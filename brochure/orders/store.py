@@ -9,7 +9,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -107,20 +107,35 @@ def list_orders(engine: Engine, pending_only: bool = False) -> list[PlacedOrder]
         return [_plain(row) for row in session.scalars(query)]
 
 
-def take_pending(session: Session) -> tuple[int, list[PlacedOrder]]:
-    """In the caller's transaction: a new print run holding every order no run has taken yet, marked exported.
-    The caller commits once the run's files are written (a failed write leaves the orders for the next run)."""
-    rows = list(session.scalars(select(Order).options(selectinload(Order.items)).where(Order.print_run_id.is_(None))
-                                .order_by(Order.created_at, Order.id).with_for_update()))
-    if not rows:
-        return 0, []
-    run = PrintRun(created_at=dt.datetime.now(dt.UTC))
-    session.add(run)
-    session.flush()
-    for row in rows:
-        row.print_run_id, row.status = run.id, "exported"
-    session.flush()
-    return run.id, [_plain(row) for row in rows]
+def new_run(engine: Engine) -> int:
+    """A new, empty print run's number (committed: the number is never given twice)."""
+    with write_lock(engine), Session(engine) as session, session.begin():
+        run = PrintRun(created_at=dt.datetime.now(dt.UTC))
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+CLAIM_BATCH = 500  # order numbers in one UPDATE (far below any database's limit on bound parameters)
+
+
+def claim(session: Session, run: int, order_ids: list[str]) -> bool:
+    """In the caller's transaction: put the orders in the run, marked exported, and say whether every one of them
+    was still waiting (False: another export took some at the same moment; the caller rolls back)."""
+    taken = 0
+    for start in range(0, len(order_ids), CLAIM_BATCH):
+        batch = order_ids[start:start + CLAIM_BATCH]
+        result = session.execute(update(Order).where(Order.id.in_(batch), Order.print_run_id.is_(None))
+                                 .values(print_run_id=run, status="exported").execution_options(synchronize_session=False))
+        taken += result.rowcount  # type: ignore[attr-defined]
+    return taken == len(order_ids)
+
+
+def drop_run(engine: Engine, run: int) -> None:
+    """Remove a print run that took no orders (its export failed)."""
+    with write_lock(engine), Session(engine) as session, session.begin():
+        if session.scalar(select(func.count()).select_from(Order).where(Order.print_run_id == run)) == 0:
+            session.execute(delete(PrintRun).where(PrintRun.id == run))
 
 
 def _plain(row: Order) -> PlacedOrder:
