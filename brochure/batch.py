@@ -24,7 +24,7 @@ from brochure.errors import BrochureError, Location
 
 MANIFEST = ".manifest.json"
 CATALOG = ("index.html", "catalog.xml")  # written from the manifest's records: current whenever the manifest is
-ALL_FORMATS = ("pdf", "epub", "print")
+ALL_FORMATS = ("pdf", "epub", "print", "kepub", "kindle", "large")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from brochure.source.reader import read_publication
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("pdf", "epub", "print")
+FORMATS = ("pdf", "epub", "print", "kepub", "kindle", "large")
+E_READER_FORMATS = ("kepub", "kindle")  # made from the EPUB's bytes (editions/kepub.py, kindle.py)
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,16 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
     if print_edition is not None:
         print_outputs, starts = print_edition()
         files.update(print_outputs)
-    if "epub" in formats:
+    if "epub" in formats or set(E_READER_FORMATS) & set(formats):
         from brochure.editions.epub import write_epub
 
-        files[f"{pub.stem}.epub"] = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
+        book = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
+        files.update({f"{pub.stem}.epub": book} if "epub" in formats else {})
+        files.update(e_reader_files(pub, book, formats))
+    if "large" in formats:
+        from brochure.editions.pdf import write_large_print_pdf
+
+        files[f"{pub.stem}-large-print.pdf"] = write_large_print_pdf(pub, starts or print_page_starts(pub))
     listing = {}
     if dist is not None:
         files["cover.png"] = cover_png(pub, download_pdf)
@@ -61,6 +68,14 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         listing = _listing_record(pub, outdir, files)
     paths = tuple(write_outputs(outdir, files, root=dist))
     return Built(pub, paths, listing)
+
+
+def e_reader_files(pub: Publication, book: bytes, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """The Kobo kepub and the Kindle EPUB asked for, each made from the EPUB's bytes in milliseconds."""
+    from brochure.editions import kepub, kindle
+
+    makers = {"kepub": (f"{pub.stem}.kepub.epub", kepub.kepub), "kindle": (f"{pub.stem}.kindle.epub", kindle.kindle_epub)}
+    return {makers[name][0]: makers[name][1](book) for name in E_READER_FORMATS if name in formats}
 
 
 def _listing_record(pub: Publication, outdir: Path, files: dict[str, bytes]) -> dict:

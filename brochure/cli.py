@@ -9,7 +9,7 @@ from pathlib import Path
 from brochure import __version__
 from brochure.errors import BrochureError
 
-FORMAT_CHOICES = ("pdf", "epub", "print")
+FORMAT_CHOICES = ("pdf", "epub", "print", "kepub", "kindle", "large")
 
 
 class _Formatter(logging.Formatter):
@@ -79,6 +79,7 @@ def _jobs(value: str) -> int:
 EXAMPLES = """examples:
   brochure build publications/pml/pml.md             download PDF and EPUB into dist/pml/
   brochure build publications/pml/pml.md --format print   the print PDF, booklet and job ticket
+  brochure build publications/pml/pml.md --format kepub,kindle,large   Kobo and Kindle e-books, large print
   brochure build publications                        every publication under the folder, and the catalog, into dist/
   brochure build publications/pml/pml.md --check     every validator; any finding fails and nothing is written
   brochure watch publications/pml/pml.md             rebuild on each change, preview on http://127.0.0.1:8000
@@ -118,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the editions of a publication")
     build.add_argument("source", type=Path, help="a publication's Markdown file, or a folder of publications (publications/<id>/<id>.md)")
     build.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM for a file, dist for a folder)")
-    build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (default: pdf,epub for a file, all for a folder)")
+    build.add_argument("--format", type=_formats, default=None, help="comma-separated editions: pdf, epub, print (print PDF, booklet, press sheets, job ticket), kepub (Kobo), kindle (EPUB for Send-to-Kindle), large (large-print PDF) (default: pdf,epub for a file, all for a folder)")
     build.add_argument("-j", "--jobs", type=_jobs, default=None, help="parallel builds for a folder (default: all cores)")
     build.add_argument("--force", action="store_true", help="rebuild every publication of a folder, changed or not")
     build.add_argument("--quantity", type=_quantity, default=None, help="copies to print: the job ticket's quantity (default: brochure.yaml print.quantity)")
@@ -168,7 +169,7 @@ def _authoring_parsers(sub) -> None:  # type: ignore[no-untyped-def]
     watch = sub.add_parser("watch", help="rebuild a publication on every change and serve a live preview on 127.0.0.1")
     watch.add_argument("source", type=Path, help="the publication's Markdown file")
     watch.add_argument("-o", "--outdir", type=Path, help="output folder (default: dist/STEM)")
-    watch.add_argument("--format", type=_formats, default=("pdf", "epub"), help="comma-separated editions: pdf, epub, print (default: pdf,epub)")
+    watch.add_argument("--format", type=_formats, default=("pdf", "epub"), help="comma-separated editions: pdf, epub, print, kepub, kindle, large (default: pdf,epub)")
     watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (default 8000; 0 picks a free one)")
 
 

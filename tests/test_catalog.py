@@ -196,7 +196,8 @@ def test_feed_required_elements(catalog):
 
         entry_links = xml_entry.findall("atom:link", NS)
         acquisitions = [(link.get("href"), link.get("type"), link.get("length")) for link in entry_links if link.get("rel") == ACQUISITION]
-        expected = {(e.href, e.media_type, str(e.size_bytes)) for e in entry.editions}
+        # the public feed: every edition to read, not the print master or the booklet (files for a press or a printer)
+        expected = {(e.href, e.media_type, str(e.size_bytes)) for e in entry.editions if e.kind not in ("print", "booklet")}
         assert set(acquisitions) == expected and len(acquisitions) == len(expected)
         types = [t for _, t, _ in acquisitions]
         assert types[0] == "application/epub+zip", "e-readers take the first acquisition: EPUB first"
@@ -304,7 +305,10 @@ def test_page_entries_links_langs_and_sizes(page, catalog):
             ("pml/pml.pdf", "application/pdf", "Download PDF (8 pages, 412 kB)"),
             ("pml/pml-print.pdf", "application/pdf", "Print-ready PDF (8 pages, 1.2 MB)"),
             ("pml/pml-booklet.pdf", "application/pdf", "Booklet PDF (4 pages, 398 kB)"),
+            ("pml/pml-large-print.pdf", "application/pdf", "Large-print PDF (8 pages, 455 kB)"),
             ("pml/pml.epub", "application/epub+zip", "EPUB e-book (188 kB)"),
+            ("pml/pml.kepub.epub", "application/kepub+zip", "Kobo e-book (188 kB)"),
+            ("pml/pml.kindle.epub", "application/epub+zip", "Kindle e-book (188 kB)"),
         ],
         "pml-es": [
             ("pml-es/pml-es.pdf", "application/pdf", "Download PDF (8 pages, 431 kB)"),

@@ -7,13 +7,15 @@ from pathlib import Path
 from brochure.catalog.render import Catalog, Edition, Entry, page_file, render_catalog_page, render_opds_feed
 from brochure.source.config import Config, find_config, load_config, strings_for
 
-MEDIA_TYPES = {"pdf": "application/pdf", "print": "application/pdf", "booklet": "application/pdf", "epub": "application/epub+zip"}
+MEDIA_TYPES = {"pdf": "application/pdf", "print": "application/pdf", "booklet": "application/pdf", "epub": "application/epub+zip",
+               "kepub": "application/kepub+zip", "kindle": "application/epub+zip", "large": "application/pdf"}
 
 
 def record(pub, outdir_name: str, files: dict[str, bytes], pages: dict[str, int]) -> dict:  # type: ignore[no-untyped-def]
     """The catalog record of one built publication: what the listing shows, with hrefs relative to dist/."""
     m = pub.metadata
-    kinds = {f"{pub.stem}.pdf": "pdf", f"{pub.stem}-print.pdf": "print", f"{pub.stem}-booklet.pdf": "booklet", f"{pub.stem}.epub": "epub"}
+    kinds = {f"{pub.stem}.pdf": "pdf", f"{pub.stem}-print.pdf": "print", f"{pub.stem}-booklet.pdf": "booklet", f"{pub.stem}.epub": "epub",
+             f"{pub.stem}.kepub.epub": "kepub", f"{pub.stem}.kindle.epub": "kindle", f"{pub.stem}-large-print.pdf": "large"}
     editions = [
         {"kind": kind, "href": f"{outdir_name}/{name}", "media_type": MEDIA_TYPES[kind], "size_bytes": len(files[name]), "pages": pages.get(name)}
         for name, kind in kinds.items() if name in files

@@ -27,6 +27,7 @@ __all__ = [
     "Catalog",
     "DEFAULT_STRINGS",
     "EDITION_KINDS",
+    "FEED_KINDS",
     "OPDS_ACQUISITION_TYPE",
     "render_catalog_page",
     "render_opds_feed",
@@ -39,7 +40,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Edition:
-    kind: str          # "pdf" (download), "print" (print PDF), "booklet", "epub"
+    kind: str          # "pdf" (download), "large" (large print), "print" (print PDF), "booklet", "epub", "kepub", "kindle"
     href: str          # relative to dist/, e.g. "pml/pml.pdf"
     media_type: str    # "application/pdf", "application/epub+zip"
     size_bytes: int
@@ -74,8 +75,12 @@ class Catalog:
     pages: tuple[tuple[str, str], ...] = ()  # (language, file) of each catalog page, for hreflang links and the switch
 
 
-# The order editions are listed in, on the page and in the feed.
-EDITION_KINDS: tuple[str, ...] = ("pdf", "print", "booklet", "epub")
+# The order editions are listed in on the page.
+EDITION_KINDS: tuple[str, ...] = ("pdf", "print", "booklet", "large", "epub", "kepub", "kindle")
+# The editions of the public OPDS feed, in the order e-reader apps should meet them (they take the first they can
+# open: the EPUB). The print master and the booklet are files for a press or a home printer, not for reading on a
+# device: the catalog page offers them, the feed leaves them out.
+FEED_KINDS: tuple[str, ...] = ("epub", "kepub", "kindle", "pdf", "large")
 
 OPDS_ACQUISITION_TYPE = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 
@@ -303,9 +308,7 @@ def render_opds_feed(catalog: Catalog) -> str:
     entries = []
     pages = dict(catalog.pages)
     for entry in _sorted_entries(catalog):
-        editions = _sorted_editions(entry)
-        # E-reader apps take the first acquisition they can open: offer the EPUB first.
-        editions.sort(key=lambda e: e.media_type != "application/epub+zip")
+        editions = sorted((e for e in _sorted_editions(entry) if e.kind in FEED_KINDS), key=lambda e: FEED_KINDS.index(e.kind))
         key = entry.translation_of or entry.id
         others = [(other, pages.get(other.lang, "index.html")) for other in _sorted_entries(catalog)
                   if other.id != entry.id and key in (other.id, other.translation_of)]

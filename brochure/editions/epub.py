@@ -21,6 +21,7 @@ from brochure.editions import epubcss
 from brochure.errors import BrochureError
 from brochure.model import Publication
 from brochure.render import templates
+from brochure.render.printpages import insert_at
 
 EPUB_STYLES = ("base.css", "epub.css")  # written as one styles/book.css, the tokens resolved (epubcss)
 TOKEN_STYLES = ("tokens.css",)  # the design tokens; the brand colour's (templates/brand.css) come after them
@@ -173,7 +174,7 @@ def _mark_pages(html: str, markers: dict[str, list[tuple[int, int]]], file_name:
             continue
         for offset, number in sorted(wanted, reverse=True):
             if offset:
-                _insert_at(element, offset, _marker(number))
+                insert_at(element, offset, _marker(number))
             elif element.tag in ("li", "section", "aside") or element.getparent() is None:
                 marker = _marker(number)
                 marker.tail, element.text = element.text, None
@@ -181,37 +182,6 @@ def _mark_pages(html: str, markers: dict[str, list[tuple[int, int]]], file_name:
             else:
                 element.addprevious(_marker(number))
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-
-
-def _insert_at(element: lxml.html.HtmlElement, offset: int, marker: lxml.html.HtmlElement) -> None:
-    """Put marker inside element before its non-space character number offset (counted from 0, in document order,
-    as the print layout counts them); at its end if it has fewer."""
-    seen = 0
-    for node, slot in _text_slots(element):
-        text = (node.text if slot == "text" else node.tail) or ""
-        for position, char in enumerate(text):
-            if char.isspace() or char == "\u00ad":
-                continue
-            if seen == offset:
-                before, after = text[:position], text[position:]
-                if slot == "text":
-                    node.text, marker.tail = before, after
-                    node.insert(0, marker)
-                else:
-                    node.tail, marker.tail = before, after
-                    node.addnext(marker)
-                return
-            seen += 1
-    element.append(marker)
-
-
-def _text_slots(element: lxml.html.HtmlElement):  # type: ignore[no-untyped-def]
-    """(node, "text") and (node, "tail") for the text inside element, in document order."""
-    yield element, "text"
-    for child in element:
-        if isinstance(child.tag, str):
-            yield from _text_slots(child)
-        yield child, "tail"
 
 
 def _toc(pub: Publication, back: epub.EpubHtml) -> list[epub.Link]:

@@ -18,7 +18,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from brochure.assets import ASSET_ROOTS, STYLES
 from brochure.errors import Location, ResourceError, warn
 from brochure.model import Publication
-from brochure.render.html import DOWNLOAD_STYLES, PRINT_STYLES, render_html
+from brochure.render.html import DOWNLOAD_STYLES, LARGE_PRINT_STYLES, PRINT_STYLES, render_html
+from brochure.render.printpages import mark_print_pages
 from brochure.sandbox import allowed_file, check_image, is_inside
 from brochure.source.config import BLEED_IN, PROFILES
 
@@ -109,14 +110,26 @@ def _drop_links_into_the_folder(document: weasyprint.Document, pub: Publication)
 
 def write_download_pdf(pub: Publication) -> bytes:
     """The download edition: US Letter, tagged PDF/UA-1, bookmarked, linked."""
-    document = _document(render_html(pub, "download"), pub, DOWNLOAD_STYLES)
+    return _accessible_pdf(pub, render_html(pub, "download"), DOWNLOAD_STYLES, "download")
+
+
+def write_large_print_pdf(pub: Publication, print_page_starts: tuple[str | None, ...]) -> bytes:
+    """The large-print edition: the download edition set at 18 pt and more (styles/large-print.css), tagged PDF/UA-1,
+    with the standard print edition's page numbers in the margin where each of its pages starts."""
+    html = mark_print_pages(render_html(pub, "large"), print_page_starts, pub.strings["print_page"])
+    return _accessible_pdf(pub, html, LARGE_PRINT_STYLES, "large-print")
+
+
+def _accessible_pdf(pub: Publication, html: str, styles: tuple[str, ...], edition: str) -> bytes:
+    """A screen edition's HTML as tagged PDF/UA-1: laid out, its structure, links and hyphenated words fixed."""
+    document = _document(html, pub, styles)
     quiet = upstream.DecorativeAltFilter({image.src for image in pub.images if image.decorative})
     logging.getLogger("weasyprint").addFilter(quiet)
     try:
         pdf = document.write_pdf(
             pdf_variant="pdf/ua-1",
             pdf_tags=True,
-            pdf_identifier=pdf_identifier(pub, "download"),
+            pdf_identifier=pdf_identifier(pub, edition),
             finisher=upstream.label_links,
         )
     finally:

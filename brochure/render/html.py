@@ -7,10 +7,11 @@ from brochure.source.config import BLEED_IN, MARKS_IN, TRIMS_IN
 
 DOWNLOAD_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "download.css")
 PRINT_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "print.css")
+LARGE_PRINT_STYLES = (*DOWNLOAD_STYLES, "large-print.css")  # the download edition's pages, set large (ACB guidelines)
 
 
 def render_html(pub: Publication, edition: str, blank_pages: int = 0) -> str:
-    """The publication as one HTML document for a printed edition ('download' or 'print')."""
+    """The publication as one HTML document for a printed edition ('download', 'print' or 'large')."""
     return templates.render("publication.html", blank_pages=blank_pages, **_context(pub, edition))
 
 
