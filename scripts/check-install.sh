@@ -34,3 +34,7 @@ if find "$work/venv" -name ".cache" | grep -q .; then log "a cache was written i
 test -d "$BROCHURE_CACHE_DIR" || { log "no cache in BROCHURE_CACHE_DIR"; exit 1; }
 if find "$work/venv" -name "*.java" | grep -q .; then log "the wheel carries Java sources"; exit 1; fi
 log "PML built from $work/site with the installed brochure: $(ls out | tr '\n' ' ')"
+# the orders database is made by the migrations shipped in the wheel (brochure/orders/migrations)
+"$work/venv/bin/brochure" orders export -o run | grep -q "nothing exported" || { log "brochure orders export failed"; exit 1; }
+test -s orders.sqlite3 || { log "no orders.sqlite3 made by the installed migrations"; exit 1; }
+log "the installed brochure made its orders database: $("$work/venv/bin/brochure" orders list | wc -l) orders"

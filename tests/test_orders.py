@@ -3,6 +3,7 @@ contract (orders_contract.py, run against PostgreSQL too), the server-rendered c
 JavaScript, CSRF, the limits, the configuration keys, and what a build does not load."""
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -189,6 +190,16 @@ def test_the_commands_say_what_is_wrong(order_dist, tmp_path):
     assert used.code == 2 and "used: the folder is not empty: give a new folder for each print run" in used.err
     help_text = run_cli("orders", "--help").out
     assert "list" in help_text and "export" in help_text
+
+
+def test_an_export_without_the_catalog_says_so_and_keeps_the_copies(client, database_url, tmp_path):
+    client.post("/api/orders", json=order(("pml", 7)))
+    result = run_cli("orders", "export", "--database", database_url, "--dist", tmp_path / "no-dist", "-o", tmp_path / "run")
+    assert result.code == 0, result.err
+    assert "no built catalog in" in result.err and "--dist" in result.err and "'pml' has no job ticket" in result.err
+    summary = json.loads((tmp_path / "run" / "print-run.json").read_text(encoding="utf-8"))
+    assert summary["publications"] == [{"id": "pml", "title": "", "copies": 7, "orders": summary["orders"], "ticket": None}]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["labels.pdf", "packing-list.csv", "print-run.json"]
 
 
 def test_the_migrations_ship_inside_the_package():

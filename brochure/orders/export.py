@@ -37,12 +37,12 @@ def export_run(engine: Engine, dist: Path, outdir: Path) -> PrintRun | None:
     """Write the print run of every waiting order into outdir and mark them exported; None when none is waiting.
     The files are made with no lock held (the server goes on taking orders), then written and the orders marked in
     one transaction: a failed write leaves them waiting, and two exports at once never share an order."""
-    titles = read_titles(dist) if (dist / ".manifest.json").is_file() else {}
-    if not titles:
-        warn(log, f"no built catalog in {dist}: the run has no job tickets (give --dist)", Location(dist))
     orders = store.list_orders(engine, pending_only=True)
     if not orders:
         return None
+    titles = read_titles(dist) if (dist / ".manifest.json").is_file() else {}
+    if not titles:
+        warn(log, f"no built catalog in {dist}: the run has no job tickets (give the catalog with --dist)")
     run = store.new_run(engine)
     try:
         files = run_files(run, orders, titles, dist)
@@ -65,7 +65,7 @@ def run_files(run: int, orders: list[store.PlacedOrder], titles: dict[str, Title
     publications = []
     for ident in sorted(copies):
         total = sum(n for _, n in copies[ident])
-        ticket = _ticket(titles.get(ident), dist, total, stamp, files)
+        ticket = _ticket(ident, titles.get(ident), dist, total, stamp, files)
         publications.append({"id": ident, "title": titles[ident].title if ident in titles else "", "copies": total,
                              "orders": [order for order, _ in copies[ident]], "ticket": ticket})
     summary = {"run": run, "created": stamp.isoformat().replace("+00:00", "Z"), "publications": publications, "orders": [o.id for o in orders]}
@@ -84,10 +84,10 @@ def _copies(orders: list[store.PlacedOrder]) -> dict[str, list[tuple[str, int]]]
     return found
 
 
-def _ticket(title: Title | None, dist: Path, copies: int, stamp: dt.datetime, files: dict[str, bytes]) -> str | None:
+def _ticket(ident: str, title: Title | None, dist: Path, copies: int, stamp: dt.datetime, files: dict[str, bytes]) -> str | None:
     """The print edition's job ticket (JSON, and its CIP4 JDF) with quantity = copies, added to files; its name."""
     if title is None or not title.ticket:
-        warn(log, f"'{title.id if title else '?'}' has no job ticket in {dist}: its copies are in print-run.json only")
+        warn(log, f"'{ident}' has no job ticket in {dist}: its copies are in print-run.json only")
         return None
     try:
         ticket = json.loads((dist / title.ticket).read_text(encoding="utf-8"))
