@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import re
 import subprocess
 import sys
 import threading
@@ -32,7 +33,7 @@ __all__ = [
     "test_malformed_json_gets_400", "test_a_body_over_64_kb_gets_413", "test_the_same_idempotency_key_gives_the_same_order",
     "test_one_key_sent_by_many_clients_at_once_makes_one_order", "test_200_concurrent_orders_make_200_orders",
     "test_every_acknowledged_order_survives_kill_9", "test_export_writes_a_print_run_once", "test_two_exports_at_once_share_no_order",
-    "test_a_hostile_name_is_escaped_everywhere",
+    "test_a_hostile_name_is_escaped_everywhere", "test_a_forged_form_key_is_not_stored",
 ]
 
 
@@ -54,6 +55,10 @@ def server(order_dist, database_url, tmp_path):
     running = start_server(order_dist, database_url, tmp_path / "server.log")
     yield running
     running.stop()
+
+
+def form_token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def count_orders(engine) -> int:
@@ -293,3 +298,12 @@ def test_a_hostile_name_is_escaped_everywhere(client, database_url, order_dist, 
     assert rows[0]["name"] == hostile and rows[0]["organization"].startswith("'=")  # no formula for a spreadsheet to run
     text = subprocess.run(["pdftotext", str(run / "labels.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "<script>alert" in text  # printed as the text it is
+
+
+def test_a_forged_form_key_is_not_stored(client, engine):
+    token = form_token(client.get("/").text)
+    client.post("/cart", data={"csrf_token": token, "action": "add", "id": "pml", "quantity": "2"})
+    fields = {"csrf_token": token, "name": "Ana", "street": "1 Main St", "city": "Suitland", "state": "MD", "zip": "20746", "email": "a@example.org"}
+    done = client.post("/checkout", data={**fields, "order_key": "x\x00" * 200}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/orders/")
+    assert count_orders(engine) == 1

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 from orders_contract import *  # noqa: F403 - the shared contract's tests and fixtures
-from orders_contract import count_orders
+from orders_contract import count_orders, form_token
 from orders_support import build_order_dist, order, start_server
 from starlette.testclient import TestClient
 
@@ -32,8 +32,6 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'orders.sqlite3'}"
 
 
-def form_token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 # ------------------------------------------------------------------------------------------------ the database

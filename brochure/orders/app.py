@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 ORDER_ID = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){2}")
 MAX_KEY = 255  # characters in an Idempotency-Key
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")  # the order form's own key (guard.new_nonce)
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "Cache-Control": "no-store",
@@ -199,7 +200,8 @@ class _Service:
             return form
         cart = self._cart(request)
         values = {name: form.get(name, "") for name, *_ in pages.ADDRESS_FIELDS}
-        key = form.get("order_key", "")[:MAX_KEY] or None
+        key = form.get("order_key", "")
+        key = key if FORM_KEY.fullmatch(key) else None  # what new_nonce() makes; anything else is not ours
         values["order_key"] = key or new_nonce()
         data = {"items": [{"id": ident, "quantity": copies} for ident, copies in cart.items()],
                 "ship_to": {name: value for name, value in values.items() if name != "order_key"}}
