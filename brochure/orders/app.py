@@ -148,10 +148,10 @@ class _Service:
                            status: int = 200) -> Response:
         catalog = self.catalog.current()
         return self._page(request, "catalog.html", status, entries=pages.catalog_entries(catalog.records, catalog.titles),
-                          cart=self._cart(request), values=values or {}, **_problems(problems or [], {}))
+                          cart=self._cart(request), values=values or {}, **_problems(problems or []))
 
     async def cart_page(self, request: Request, problems: list[Problem] | None = None, status: int = 200) -> Response:
-        return self._page(request, "cart.html", status, lines=self._lines(self._cart(request)), **_problems(problems or [], {}))
+        return self._page(request, "cart.html", status, lines=self._lines(self._cart(request)), **_problems(problems or []))
 
     async def cart_post(self, request: Request) -> Response:
         form = await self._form(request)
@@ -192,7 +192,7 @@ class _Service:
             return RedirectResponse("/cart", status_code=303)
         values = values or {"order_key": new_nonce()}  # the form's idempotency key: sent twice, it is one order
         return self._page(request, "checkout.html", status, lines=lines, fields=pages.ADDRESS_FIELDS, states=sorted(STATES),
-                          values=values, **_problems(problems or [], self.catalog.current().titles))
+                          values=values, **_problems(problems or []))
 
     async def checkout_post(self, request: Request) -> Response:
         form = await self._form(request)
@@ -295,7 +295,7 @@ def _copies(text: str, title: Title, field: str) -> tuple[int, Problem | None]:
     return int(text), None
 
 
-def _problems(problems: list[Problem], titles: dict[str, Title]) -> dict:
+def _problems(problems: list[Problem]) -> dict:
     """The error summary's lines (each linked to its field) and each field's message, for the templates."""
     labels = {f"ship_to.{name}": label.removesuffix(" (optional)") for name, label, *_ in pages.ADDRESS_FIELDS}
     summary = []

@@ -4,7 +4,6 @@ another site can neither read nor forge)."""
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 import threading
 import time
@@ -101,6 +100,3 @@ class Signer:
 def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
-
-def json_error(errors: list[dict]) -> bytes:
-    return json.dumps({"errors": errors}).encode()

@@ -24,6 +24,8 @@ def serve(dist: Path, host: str, port: int, database: str | None, rate_per_minut
     engine = open_engine(url)
     app = create_app(dist, engine, os.environ.get(SECRET_ENV), rate_per_minute)
     print(f"serving {dist} on http://{host}:{port}/ (orders in {_shown(url)}; Ctrl-C stops)", file=sys.stderr, flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print("warning: listening beyond this machine over plain HTTP: put a TLS proxy in front (addresses travel in the forms)", file=sys.stderr, flush=True)
     # The access log has the method, path and status: no address, no body. Idle connections close after 5 s, and at
     # most 1000 requests are in hand at once (more get 503 rather than exhaust the machine).
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=True, server_header=False, proxy_headers=False,
