@@ -51,16 +51,15 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
     if print_edition is not None:
         print_outputs, starts = print_edition()
         files.update(print_outputs)
+    large_print = _start_large_print(pub, formats, starts)
     if "epub" in formats or set(E_READER_FORMATS) & set(formats):
         from brochure.editions.epub import write_epub
 
         book = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
         files.update({f"{pub.stem}.epub": book} if "epub" in formats else {})
         files.update(e_reader_files(pub, book, formats))
-    if "large" in formats:
-        from brochure.editions.pdf import write_large_print_pdf
-
-        files[f"{pub.stem}-large-print.pdf"] = write_large_print_pdf(pub, starts or print_page_starts(pub))
+    if large_print is not None:
+        files[f"{pub.stem}-large-print.pdf"] = large_print()
     listing = {}
     if dist is not None:
         files["cover.png"] = cover_png(pub, download_pdf)
@@ -68,6 +67,18 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         listing = _listing_record(pub, outdir, files)
     paths = tuple(write_outputs(outdir, files, root=dist))
     return Built(pub, paths, listing)
+
+
+def _start_large_print(pub: Publication, formats: tuple[str, ...], starts: tuple[str | None, ...] | None):  # type: ignore[no-untyped-def]
+    """The large-print edition, laid out beside the EPUB where there are cores for it; a function that waits for it
+    (None when it was not asked for). It needs where the print pages start: the print edition's, else the cache's."""
+    if "large" not in formats:
+        return None
+    from brochure.editions.pdf import write_large_print_pdf
+
+    known = starts or print_page_starts(pub)
+    work = lambda: write_large_print_pdf(pub, known)  # noqa: E731 - the work for parallel.start
+    return parallel.start(work) if len(formats) > 1 else (lambda: work())
 
 
 def e_reader_files(pub: Publication, book: bytes, formats: tuple[str, ...]) -> dict[str, bytes]:

@@ -252,3 +252,43 @@ def test_kindle_epub_changes_only_the_stylesheet_and_the_claim(built):
     assert before.keys() == after.keys()
     changed = sorted(name for name in before if before[name] != after[name])
     assert changed in (["EPUB/styles/book.css"], ["EPUB/content.opf", "EPUB/styles/book.css"])
+
+
+# ---------------------------------------------------------------- a catalog build: every edition, listed
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ACQUISITION = "http://opds-spec.org/acquisition/open-access"
+
+
+def test_a_catalog_build_makes_and_lists_every_edition(tmp_path):
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    folder = tmp_path / "publications"
+    shutil.copytree(ROOT / "publications" / "pml", folder / "pml")
+    shutil.copy(ROOT / "brochure.yaml", tmp_path / "brochure.yaml")
+    dist = tmp_path / "dist"
+    result = run_cli("build", folder, "-o", dist, "-q")
+    assert result.code == 0, result.err
+    made = {p.name for p in (dist / "pml").iterdir()}
+    assert {"pml.epub", "pml.kepub.epub", "pml.kindle.epub", "pml-large-print.pdf", "pml-print.pdf", "pml-booklet.pdf"} <= made
+
+    entry = ET.parse(dist / "catalog.xml").getroot().find(f"{ATOM}entry")
+    links = [(link.get("href"), link.get("type"), link.get("title")) for link in entry.findall(f"{ATOM}link") if link.get("rel") == ACQUISITION]
+    assert links == [("pml/pml.epub", "application/epub+zip", "EPUB e-book"),
+                     ("pml/pml.kepub.epub", "application/kepub+zip", "Kobo e-book"),
+                     ("pml/pml.kindle.epub", "application/epub+zip", "Kindle e-book"),
+                     ("pml/pml.pdf", "application/pdf", "Download PDF"),
+                     ("pml/pml-large-print.pdf", "application/pdf", "Large-print PDF")]
+    assert len({title for _, _, title in links}) == len(links), "each acquisition has a title of its own"
+    for href, _, _ in links:  # each length is the file's
+        length = next(link.get("length") for link in entry.findall(f"{ATOM}link") if link.get("href") == href)
+        assert int(length) == (dist / href).stat().st_size
+
+    page = (dist / "index.html").read_text(encoding="utf-8")
+    for href, media_type, label in [("pml/pml.kepub.epub", "application/kepub+zip", "Kobo e-book"),
+                                    ("pml/pml.kindle.epub", "application/epub+zip", "Kindle e-book"),
+                                    ("pml/pml-large-print.pdf", "application/pdf", "Large-print PDF"),
+                                    ("pml/pml-print.pdf", "application/pdf", "Print-ready PDF")]:
+        assert re.search(rf'href="{re.escape(href)}" type="{re.escape(media_type)}"[^>]*><span class="edition-name">{label}</span>', page), href

@@ -178,3 +178,15 @@ def test_the_default_build_makes_no_large_print(tmp_path):
 def test_large_print_is_byte_identical_when_built_again(built, tmp_path):
     assert run_cli("build", PML, "-o", tmp_path, "--format", "large", "-q").code == 0
     assert (tmp_path / "pml-large-print.pdf").read_bytes() == large_print(built, "pml").read_bytes()
+
+
+def test_the_readme_picture_is_a_render_of_the_current_large_print(built, golden):
+    """docs/large-print.png is what scripts/previews.py makes from today's large-print PML (`make previews` or
+    `pytest --update-golden` writes it)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("previews", ROOT / "scripts" / "previews.py")
+    previews = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(previews)
+    for name, png in previews.large_print_previews(large_print(built, "pml").read_bytes()).items():
+        golden.check_png(ROOT / "docs" / name, png)

@@ -19,7 +19,6 @@ from brochure.assets import ASSET_ROOTS, STYLES
 from brochure.errors import Location, ResourceError, warn
 from brochure.model import Publication
 from brochure.render.html import DOWNLOAD_STYLES, LARGE_PRINT_STYLES, PRINT_STYLES, render_html
-from brochure.render.printpages import mark_print_pages
 from brochure.sandbox import allowed_file, check_image, is_inside
 from brochure.source.config import BLEED_IN, PROFILES
 
@@ -116,6 +115,8 @@ def write_download_pdf(pub: Publication) -> bytes:
 def write_large_print_pdf(pub: Publication, print_page_starts: tuple[str | None, ...]) -> bytes:
     """The large-print edition: the download edition set at 18 pt and more (styles/large-print.css), tagged PDF/UA-1,
     with the standard print edition's page numbers in the margin where each of its pages starts."""
+    from brochure.render.printpages import mark_print_pages  # lxml.html: only this edition needs it here
+
     html = mark_print_pages(render_html(pub, "large"), print_page_starts, pub.strings["print_page"])
     return _accessible_pdf(pub, html, LARGE_PRINT_STYLES, "large-print")
 
