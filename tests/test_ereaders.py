@@ -93,6 +93,11 @@ def test_every_variant_passes_epubcheck_with_no_warning(built):
         assert findings == [], f"{path.name}: {findings}"
 
 
+@pytest.mark.parametrize("variant", ["kepub", "kindle"])
+def test_pmls_variants_have_no_ace_violation(built, variant):
+    assert validate.ace(built["pml"] / f"pml.{variant}.epub") == []
+
+
 def test_variants_do_not_carry_the_epubs_conformance_claim(built):
     """The claim was made on the EPUB's bytes, which the gate checked; a variant's were not."""
     claimed = epub.claim_conformance((built["pml"] / "pml.epub").read_bytes(), "NINDS")
