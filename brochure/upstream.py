@@ -10,7 +10,7 @@ unnecessary or wrong. The sections:
    warning for decorative images.
 4. Structure tree (WeasyPrint 70.0 `pdf_tags=True`): decorative images as artifacts, /Lang on passages, running
    heads and footers as pagination artifacts, one Link per wrapped link and one annotation per line, the contents as
-   TOC/TOCI with artifact leaders, a Sect per section.
+   TOC/TOCI with artifact leaders, a Sect per section, positioned boxes of a list item inside its LBody.
 5. Folder-independent URLs (WeasyPrint 70.0 names images by the MD5 of their absolute URL): a fixed base URL.
 6. Line-end hyphens (WeasyPrint 70.0 draws the hyphenate-character as text): /ActualText so words extract whole.
 
@@ -648,6 +648,34 @@ def _remove(element: Any) -> None:
     if not kids and parent.get("/S") not in (None, "/Document"):
         _remove(parent)
 
+
+
+def list_bodies_hold_their_content(pdf: bytes) -> bytes:
+    """WeasyPrint 70.0 tags an absolutely positioned box inside a list item (the large-print edition's print page
+    numbers) as a child of the LI beside its Lbl and LBody; PDF/UA-1 (7.2-20) lets an LI hold only those two. Such a
+    child moves to the front of the item's LBody, which holds the rest of the item's text. Retire when WeasyPrint puts
+    positioned boxes inside LBody."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        moved = 0
+        for item in list(pdftags.descendants(document.Root.StructTreeRoot)):
+            if item.get("/S") != "/LI":
+                continue
+            kids = pdftags.struct_kids(item)
+            body = next((kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/LBody"), None)
+            strays = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") not in ("/Lbl", "/LBody", None)]
+            if body is None or not strays:
+                continue
+            for stray in strays:
+                stray.P = body
+            body.K = pikepdf.Array([*strays, *pdftags.struct_kids(body)])
+            gone = {stray.objgen for stray in strays}
+            item.K = pikepdf.Array([kid for kid in kids if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen in gone)])
+            moved += len(strays)
+        if not moved:
+            return pdf
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+        return out.getvalue()
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. Folder-independent URLs

@@ -118,7 +118,7 @@ def write_large_print_pdf(pub: Publication, print_page_starts: tuple[str | None,
     from brochure.render.printpages import mark_print_pages  # lxml.html: only this edition needs it here
 
     html = mark_print_pages(render_html(pub, "large"), print_page_starts, pub.strings["print_page"])
-    return _accessible_pdf(pub, html, LARGE_PRINT_STYLES, "large-print")
+    return upstream.list_bodies_hold_their_content(_accessible_pdf(pub, html, LARGE_PRINT_STYLES, "large-print"))
 
 
 def _accessible_pdf(pub: Publication, html: str, styles: tuple[str, ...], edition: str) -> bytes:
