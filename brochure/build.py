@@ -43,6 +43,10 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         import brochure.editions.pdf  # noqa: F401 - WeasyPrint imported once, before the fork, for both
 
         print_edition = parallel.start(lambda: _print_edition(pub)) if len(formats) > 1 else lambda: _print_edition(pub)
+    elif _needs_page_starts(formats) and not _page_starts_entry(pub).is_file():  # a first EPUB: lay the print
+        import brochure.editions.pdf  # noqa: F401, F811 - edition out beside the cover and the download PDF
+
+        print_edition = parallel.start(lambda: ({}, print_page_starts(pub)))
     download_pdf = None
     if "pdf" in formats:
         download_pdf = _download_pdf(pub)
@@ -173,13 +177,19 @@ def _download_pdf(pub: Publication) -> bytes:
     return write_download_pdf(pub)
 
 
+def _cover_pdf(pub: Publication) -> bytes:
+    from brochure.editions.pdf import write_cover_pdf
+
+    return write_cover_pdf(pub)
+
+
 def cover_png(pub: Publication, download_pdf: bytes | None = None) -> bytes:
     """The cover picture: from the cache, else rasterised from the PDF at hand, else from a PDF built for it.
 
     Keyed on what is on the cover page (the head and the cover section, the styles, the fonts), not on the
     whole text: editing the body does not re-render the cover."""
     return cache.remembered(cache.entry("covers", _cover_key(pub), ".png"),
-                            lambda: cover.rasterise_first_page(download_pdf or _download_pdf(pub)))
+                            lambda: cover.rasterise_first_page(download_pdf or _cover_pdf(pub)))
 
 
 def cover_thumbnail(pub: Publication, cover_picture: bytes) -> bytes:
@@ -194,7 +204,16 @@ def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
 
         return json.dumps(layout_print(pub)[1]).encode()
 
-    return tuple(json.loads(cache.remembered(cache.entry("covers", "pages\n" + _layout_key(pub, "print"), ".json"), lay_out)))
+    return tuple(json.loads(cache.remembered(_page_starts_entry(pub), lay_out)))
+
+
+def _page_starts_entry(pub: Publication) -> Path:
+    return cache.entry("covers", "pages\n" + _layout_key(pub, "print"), ".json")
+
+
+def _needs_page_starts(formats: tuple[str, ...]) -> bool:
+    """Whether an edition asked for needs where the print pages start (the EPUB's page list, large print's margin)."""
+    return bool({"epub", "large", *E_READER_FORMATS} & set(formats))
 
 
 def _cover_key(pub: Publication) -> str:

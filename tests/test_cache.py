@@ -13,7 +13,7 @@ import pytest
 from brochure import cache, upstream
 from brochure.build import build
 from brochure.editions import cover
-from conftest import PML
+from conftest import PML, ROOT
 
 
 def test_store_writes_the_file_and_leaves_no_temporary(tmp_path):
@@ -93,3 +93,21 @@ def test_the_cover_picture_is_rasterised_again_only_when_the_cover_changes(tmp_p
     third = build(source, tmp_path / "three", ("pdf", "epub"))
     assert len(rasterised) == 2, "a new subtitle kept the old cover"
     assert _epub_cover(third.paths) != _epub_cover(first.paths)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", [PML, *(ROOT / "tests" / "corpus" / name / f"{name}.md"
+                                           for name in ("md-images", "poison-control-es", "md-long-words"))],
+                         ids=lambda path: path.stem)
+def test_an_epub_built_alone_has_the_cover_of_the_download_pdf(tmp_path, monkeypatch, source):
+    """A first EPUB lays out only the cover page for its picture: the same pixels as the download PDF's page 1."""
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path / "alone"))
+    alone = build(source, tmp_path / "alone-out", ("epub",))
+    monkeypatch.setenv("BROCHURE_CACHE_DIR", str(tmp_path / "with-pdf"))
+    with_pdf = build(source, tmp_path / "with-pdf-out", ("pdf", "epub"))
+    (pdf,) = [path for path in with_pdf.paths if path.suffix == ".pdf"]
+    assert _epub_cover(alone.paths) == cover.rasterise_first_page(pdf.read_bytes())
+    assert _epub_cover(alone.paths) == _epub_cover(with_pdf.paths)
+    (book_alone,), (book_with_pdf,) = ([path.read_bytes() for path in built.paths if path.suffix == ".epub"]
+                                       for built in (alone, with_pdf))
+    assert book_alone == book_with_pdf  # and the page list from the print layout laid out beside it

@@ -18,7 +18,13 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from brochure.assets import ASSET_ROOTS, STYLES
 from brochure.errors import Location, ResourceError, warn
 from brochure.model import Publication
-from brochure.render.html import DOWNLOAD_STYLES, LARGE_PRINT_STYLES, PRINT_STYLES, render_html
+from brochure.render.html import (
+    DOWNLOAD_STYLES,
+    LARGE_PRINT_STYLES,
+    PRINT_STYLES,
+    render_cover_page,
+    render_html,
+)
 from brochure.sandbox import allowed_file, check_image, is_inside
 from brochure.source.config import BLEED_IN, PROFILES
 
@@ -139,6 +145,12 @@ def _accessible_pdf(pub: Publication, html: str, styles: tuple[str, ...], editio
     pdf, hyphenated = upstream.join_hyphenated(pdf)  # words broken at line ends read whole (upstream section 6)
     log.debug("%d words hyphenated at a line end given their whole text", hyphenated)
     return pdf
+
+
+def write_cover_pdf(pub: Publication) -> bytes:
+    """The download edition's front cover page alone, untagged: what the cover picture is rasterised from when no
+    download PDF is at hand (it lays out one page, not the whole publication; the same pixels as the PDF's page 1)."""
+    return _document(render_cover_page(pub), pub, DOWNLOAD_STYLES).write_pdf(pdf_identifier=pdf_identifier(pub, "cover"))
 
 
 def layout_print(pub: Publication) -> tuple[weasyprint.Document, tuple[str | None, ...]]:

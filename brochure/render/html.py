@@ -21,6 +21,11 @@ def render_cover_html(pub: Publication) -> str:
     return templates.render("_head.html", **context) + templates.render("_cover.html", **context)
 
 
+def render_cover_page(pub: Publication) -> str:
+    """The download edition's front cover as a document of its own (the cover picture is rasterised from it)."""
+    return templates.render("cover_page.html", **_context(pub, "download"))
+
+
 def _context(pub: Publication, edition: str) -> dict:
     marks = pub.print_spec.profile == "offset"
     return {"pub": pub, "edition": edition, "trim_in": TRIMS_IN[pub.print_spec.trim], "marks": marks,
