@@ -105,7 +105,7 @@ def _print_edition(pub: Publication) -> tuple[dict[str, bytes], tuple[str | None
     """The print PDF, its booklet and ticket, and where each of its pages starts (for the EPUB's page list)."""
     from brochure.editions.pdf import write_print_pdf
 
-    print_pdf, starts = write_print_pdf(pub)
+    print_pdf, starts = write_print_pdf(pub, _fit_entry(pub))
     return print_files(pub, print_pdf), starts
 
 
@@ -202,13 +202,18 @@ def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     def lay_out() -> bytes:
         from brochure.editions.pdf import layout_print
 
-        return json.dumps(layout_print(pub)[1]).encode()
+        return json.dumps(layout_print(pub, _fit_entry(pub))[1]).encode()
 
     return tuple(json.loads(cache.remembered(_page_starts_entry(pub), lay_out)))
 
 
 def _page_starts_entry(pub: Publication) -> Path:
     return cache.entry("covers", "pages\n" + _layout_key(pub, "print"), ".json")
+
+
+def _fit_entry(pub: Publication) -> Path:
+    """Where the print edition's copyfitting keeps what it chose for these exact layout inputs."""
+    return cache.entry("layouts", "fit\n" + _layout_key(pub, "print"), ".json")
 
 
 def _needs_page_starts(formats: tuple[str, ...]) -> bool:

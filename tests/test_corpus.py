@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pikepdf
+import pypdfium2
 import pytest
 from readback import _pdf_page_texts, embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
 
@@ -151,10 +152,18 @@ def test_epubcheck_finds_nothing_in_any_epub(epubcheck_findings):
     assert {name: found for name, found in epubcheck_findings.items() if found and name != "broken.epub"} == {}
 
 
-def test_print_editions_pass_their_preflight_and_page_counts_are_multiples_of_four(corpus):
+def test_print_editions_pass_their_preflight_and_fill_their_signatures_without_a_blank_page(corpus):
     for source in SOURCES:
         with pikepdf.open(io.BytesIO((_outputs(corpus, source) / f"{source.stem}-print.pdf").read_bytes())) as document:
             assert len(document.pages) % 4 == 0, source.stem
+        texts = [_text_inside_trim(page) for page in pypdfium2.PdfDocument(_outputs(corpus, source) / f"{source.stem}-print.pdf")]
+        assert [number for number, text in enumerate(texts, start=1) if not text] == [], f"{source.stem}: blank pages"
+
+
+def _text_inside_trim(page) -> str:
+    """A pdfium page's text within its TrimBox (the slug line outside it names every page)."""
+    x0, y0, x1, y1 = page.get_trimbox()
+    return page.get_textpage().get_text_bounded(x0, y0, x1, y1).strip()
 
 
 def write_check_mark_font(path: Path) -> None:

@@ -21,6 +21,7 @@ from several import build_each
 
 from brochure.build import print_page_starts
 from brochure.checks import validate
+from brochure.render.html import EXTRA_PAGE_PREFIX
 from brochure.render.printpages import parse_start
 from brochure.source.reader import read_publication
 from conftest import PML, ROOT, run_cli
@@ -115,10 +116,10 @@ def test_nothing_is_cut_off_at_the_page_edges(read, name):
 
 @pytest.mark.parametrize("name", SOURCES)
 def test_print_page_numbers_stand_in_the_margin_where_print_pages_start(read, name):
-    """"Print page N" for each print page but the cover and blanks, in order, and nothing else in the left margin."""
+    """"Print page N" for each print page but the cover and the extra pages (notes, ordering), in order, and nothing else in the left margin."""
     pub = read_publication(SOURCES[name])
     expected = [number for number, start in enumerate(print_page_starts(pub), start=1)
-                if start is not None and parse_start(start)[0] != "cover" and not start.startswith("blank-")]
+                if start is not None and parse_start(start)[0] != "cover" and not start.startswith(EXTRA_PAGE_PREFIX)]
     in_margin = "".join(g["char"] for g in read[name] if g["box"][2] <= LEFT_MARGIN_PT - 0.1 * 72)
     label = pub.strings["print_page"].replace(" ", "")
     assert re.fullmatch(rf"(?:{label}\d+)*", in_margin), in_margin

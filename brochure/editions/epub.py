@@ -21,6 +21,7 @@ from brochure.editions import epubcss
 from brochure.errors import BrochureError
 from brochure.model import Publication
 from brochure.render import templates
+from brochure.render.html import EXTRA_PAGE_PREFIX
 from brochure.render.printpages import insert_at
 
 EPUB_STYLES = ("base.css", "epub.css")  # written as one styles/book.css, the tokens resolved (epubcss)
@@ -153,7 +154,7 @@ def _page_markers(page_starts: tuple[str | None, ...]) -> dict[str, list[tuple[i
             offset = int(characters)
         if start is None or start == "toc-title":
             start = "start" if number > 1 else "cover"
-        elif start.startswith("blank-"):
+        elif start.startswith(EXTRA_PAGE_PREFIX):
             start = "back-cover"
         markers.setdefault(start, []).append((offset, number))
     return markers

@@ -10,9 +10,13 @@ PRINT_STYLES = ("fonts.css", "tokens.css", "base.css", "paged.css", "print.css")
 LARGE_PRINT_STYLES = (*DOWNLOAD_STYLES, "large-print.css")  # the download edition's pages, set large (ACB guidelines)
 
 
-def render_html(pub: Publication, edition: str, blank_pages: int = 0) -> str:
-    """The publication as one HTML document for a printed edition ('download', 'print' or 'large')."""
-    return templates.render("publication.html", blank_pages=blank_pages, **_context(pub, edition))
+EXTRA_PAGE_PREFIX = "extra-"  # the ids of the print edition's designed extra pages (notes, ordering)
+
+
+def render_html(pub: Publication, edition: str, extra_pages: int = 0, fit: str = "") -> str:
+    """The publication as one HTML document for a printed edition ('download', 'print' or 'large'); the print
+    edition's copyfitting may ask for designed extra pages and a type step (a class of print.css)."""
+    return templates.render("publication.html", **_context(pub, edition, extra_pages, fit))
 
 
 def render_cover_html(pub: Publication) -> str:
@@ -26,7 +30,7 @@ def render_cover_page(pub: Publication) -> str:
     return templates.render("cover_page.html", **_context(pub, "download"))
 
 
-def _context(pub: Publication, edition: str) -> dict:
+def _context(pub: Publication, edition: str, extra_pages: int = 0, fit: str = "") -> dict:
     marks = pub.print_spec.profile == "offset"
-    return {"pub": pub, "edition": edition, "trim_in": TRIMS_IN[pub.print_spec.trim], "marks": marks,
+    return {"pub": pub, "edition": edition, "extra_pages": extra_pages, "fit": fit, "trim_in": TRIMS_IN[pub.print_spec.trim], "marks": marks,
             "bleed_in": BLEED_IN + (MARKS_IN if marks else 0)}

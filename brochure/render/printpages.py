@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import lxml.html
 
-# print pages the large-print edition has no place for: the cover, blank pages (it has its own cover and none blank)
+from brochure.render.html import EXTRA_PAGE_PREFIX
+
+# print pages the large-print edition has no place for: the cover, the print edition's extra pages (notes, ordering)
 UNMARKED = ("cover",)
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 INSIDE = ("section", "nav", "main", "li")  # a marker at the start goes inside these, before anything else
@@ -28,7 +30,7 @@ def mark_print_pages(html: str, page_starts: tuple[str | None, ...], label: str)
         if start is None:
             continue
         name, offset = parse_start(start)
-        if name not in UNMARKED and not name.startswith("blank-"):
+        if name not in UNMARKED and not name.startswith(EXTRA_PAGE_PREFIX):
             wanted.setdefault(name, []).append((offset, number))
     if not wanted:
         return html
