@@ -1,6 +1,7 @@
 """build(source, outdir, formats): read once, make each edition in memory, then write them all at once."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, replace
@@ -224,7 +225,8 @@ def _needs_page_starts(formats: tuple[str, ...]) -> bool:
 def _cover_key(pub: Publication) -> str:
     """Everything the download edition's cover page depends on: its head and cover HTML, the styles, the fonts.
     (The cover is a page of its own, a fixed page tall, so nothing after it can change it.)"""
-    return "\n".join([render_cover_html(pub), *_style_parts("download")])
+    pictures = [hashlib.sha256(path.read_bytes()).hexdigest() for path in (pub.brand.logo, pub.metadata.cover_image and pub.metadata.cover_image.path) if path]
+    return "\n".join([render_cover_html(pub), *pictures, *_style_parts("download")])
 
 
 def _layout_key(pub: Publication, edition: str) -> str:

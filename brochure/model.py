@@ -33,6 +33,8 @@ class Brand:
 
     colour_rgb: str = "#20558a"
     colour_cmyk: tuple[float, float, float, float] = (90, 55, 10, 20)
+    logo: Path | None = None  # the agency's own logo file (brochure.yaml brand.logo, beside it), checked like an image
+    logo_alt: str = ""
     ink_rgb: str = "#1a1a1a"
     paper_rgb: str = "#ffffff"
 
@@ -77,6 +79,7 @@ class Metadata:
     publisher: Publisher = field(default_factory=lambda: Publisher(name=""))
     translation_of: str = ""  # the id of the publication this one translates (front matter translation_of)
     translations: tuple[Translation, ...] = ()  # the other language editions of this title, known in a folder build
+    cover_image: Image | None = None  # front matter cover_image (a file of the publication's folder) and its alt text
     order_limit: int = 50  # printed copies one order may ask for (front matter order_limit, else orders.limit_per_title)
     stamp: dt.date = dt.date(2000, 1, 1)  # what files are stamped with (EPUB dcterms:modified, ZIP times): never printed
 

@@ -33,17 +33,21 @@ log = logging.getLogger(__name__)
 
 
 class SandboxFetcher(URLFetcher):
-    """Serves only files inside the publication's folder and the project's assets; refuses the rest."""
+    """Serves only files inside the publication's folder and the project's assets, and the logo brochure.yaml names
+    (checked when the configuration was read); refuses the rest."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, logo: Path | None = None):
         super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
         self.folder = folder
+        self.logo = logo
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:  # type: ignore[override]
         """Return the file behind a file: URL or one under upstream.PUBLICATION_URL (a file of the folder, whatever
         the folder: upstream section 5), or stop the build naming the refused reference."""
         shown = upstream.relative_reference(url)
         target = allowed_file(upstream.folder_url(url, self.folder), self.folder)
+        if target is None and self.logo is not None and url == self.logo.as_uri():
+            target = self.logo
         if target is None:
             raise _Refused(shown)
         if is_inside(target, (self.folder.resolve(),)) and not is_inside(target, ASSET_ROOTS):
@@ -82,7 +86,7 @@ def pdf_identifier(pub: Publication, edition: str) -> bytes:
 
 def _document(html: str, pub: Publication, styles: tuple[str, ...]) -> weasyprint.Document:
     """Lay out the HTML; a refused resource becomes a ResourceError naming it."""
-    fetcher = SandboxFetcher(pub.folder)
+    fetcher = SandboxFetcher(pub.folder, pub.brand.logo)
     profiles: dict = {}
     upstream.warm_hyphenation(pub.metadata.lang)
     try:

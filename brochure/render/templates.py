@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 import jinja2
+import markupsafe
 
 from brochure import cache as build_cache
 from brochure.assets import TEMPLATES
@@ -32,6 +33,17 @@ def cmyk_fraction(percent: float) -> str:
     return f"{percent / 100:.3f}".rstrip("0").rstrip(".") or "0"
 
 
+def no_orphan(text: str) -> markupsafe.Markup:
+    """A display line whose last two words stay together where they are short enough to (a cover title or agency
+    name never ends on one short word alone: "…Disorders and / Stroke"); they are kept in a span the styles keep
+    from wrapping, so text extraction still reads ordinary spaces. Escaped like any other value."""
+    words = str(text).split()
+    if len(words) < 3 or len(words[-1]) > 10 or len(words[-2]) + len(words[-1]) > 17:  # long words wrap as they are
+        return markupsafe.escape(" ".join(words))
+    head, tail = " ".join(words[:-2]), " ".join(words[-2:])
+    return markupsafe.Markup('{} <span class="keep">{}</span>').format(head, tail)
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The one Jinja2 environment, loading brochure/templates."""
@@ -43,7 +55,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters.update(month_year=month_year, display_url=display_url, cmyk_fraction=cmyk_fraction)
+    env.filters.update(month_year=month_year, display_url=display_url, cmyk_fraction=cmyk_fraction, no_orphan=no_orphan)
     return env
 
 

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 
 from brochure.assets import STRINGS
-from brochure.errors import Location, SourceError, warn
+from brochure.errors import Location, ResourceError, SourceError, warn
 from brochure.model import Brand, PrintSpec, Publisher
-from brochure.sandbox import is_web_address
+from brochure.sandbox import check_image, is_web_address, resolve_local
 from brochure.source.frontmatter import NoAliasLoader, yaml_problem
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "brand": {
         "colour_rgb": Key(_colour, "The brand colour on screens (sRGB).", "#20558a"),
         "colour_cmyk": Key(_cmyk, "The same colour for the press, in CMYK percentages.", [90, 55, 10, 20]),
+        "logo": Key(_text, "The agency's own logo (SVG or PNG) beside this file, on both covers of the PDFs; logo_alt describes it.", "logo.svg"),
+        "logo_alt": Key(_text, "What the logo shows, for readers who cannot see it (required with logo).", "Example County Department of Public Health logo"),
     },
     "print": {
         "trim": Key(_one_of(TRIMS_IN), "half-letter (5.5 x 8.5 in, saddle-stitched) or letter (8.5 x 11 in).", "half-letter"),
@@ -320,7 +322,8 @@ def _cached_config(path: Path, _mtime: int, _size: int, own_folder: bool) -> Con
             catalog_url=str(publisher.get("catalog_url", "")),
         ),
         brand=Brand(colour_rgb=str(brand.get("colour_rgb", defaults.colour_rgb)),
-                    colour_cmyk=tuple(float(v) for v in brand.get("colour_cmyk", defaults.colour_cmyk))),  # type: ignore[arg-type]
+                    colour_cmyk=tuple(float(v) for v in brand.get("colour_cmyk", defaults.colour_cmyk)),  # type: ignore[arg-type]
+                    logo=_logo(brand, lines, path), logo_alt=" ".join(str(brand.get("logo_alt", "")).split())),
         print_spec=_print_spec(data.get("print") or {}),
         path=path,
         keys=frozenset((section, key) for section, keys in data.items() if isinstance(keys, dict) for key in keys
@@ -328,6 +331,20 @@ def _cached_config(path: Path, _mtime: int, _size: int, own_folder: bool) -> Con
         languages=_languages(data.get("languages") or {}, lines),
         order_limit=int((data.get("orders") or {}).get("limit_per_title", ORDER_LIMIT)),
     )
+
+
+def _logo(brand: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) -> Path | None:
+    """brand.logo: a safe image file beside brochure.yaml (or below it), with its alt text; None when not given."""
+    if not brand.get("logo"):
+        return None
+    where = Location(path, lines.get(("brand", "logo"), 1))
+    logo = resolve_local(str(brand["logo"]), path.parent, where, what="logo")
+    if not logo.is_file():
+        raise ResourceError(f"logo '{brand['logo']}' not found", where)
+    check_image(logo, str(brand["logo"]), where)
+    if not str(brand.get("logo_alt", "")).strip():
+        raise SourceError("brand.logo needs brand.logo_alt: what the logo shows, for readers who cannot see it", where)
+    return logo
 
 
 def _print_spec(values: dict[str, Any]) -> PrintSpec:
@@ -494,6 +511,9 @@ def check_print_spec(spec: PrintSpec, where: Location) -> None:
 
 # ------------------------------------------------------------------------------------------------ brochure init
 
+OPTIONAL_FILES = {("brand", "logo"), ("brand", "logo_alt")}  # brochure init shows them commented: the agency adds its own file
+
+
 def starter_config(name: str) -> str:
     """A brochure.yaml with every key of the schema, its meaning as a comment, and the agency's name filled in."""
     lines = ["# brochure.yaml: the publisher, brand and print settings of every publication in this folder and below.",
@@ -502,7 +522,7 @@ def starter_config(name: str) -> str:
         lines.append(f"{section}:")
         for key, spec in keys.items():
             # The agency's own details are left for it to fill in (commented examples); brand and print get defaults.
-            comment = "# " if section == "publisher" and key != "name" else ""
+            comment = "# " if (section == "publisher" and key != "name") or (section, key) in OPTIONAL_FILES else ""
             value = name if (section, key) == ("publisher", "name") else spec.example
             lines.append(f"  # {spec.doc}")
             if isinstance(value, list) and all(isinstance(v, str) for v in value):

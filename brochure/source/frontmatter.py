@@ -41,6 +41,8 @@ SCHEMA: dict[str, Field] = {
     "publisher_url": Field(str, False, "Overrides the agency website from brochure.yaml."),
     "trim": Field(str, False, "Print trim: half-letter (5.5 x 8.5 in) or letter (8.5 x 11 in)."),
     "translation_of": Field(str, False, "The id of the publication this one translates: the catalog pairs the editions."),
+    "cover_image": Field(str, False, "An image of the publication's folder for the front cover; cover_image_alt describes it."),
+    "cover_image_alt": Field(str, False, "What the cover image shows, for readers who cannot see it (required with cover_image)."),
     "order_limit": Field(int, False, "Printed copies one order may ask for (brochure serve); 0 = download only; default brochure.yaml orders.limit_per_title."),
 }
 MAX_ORDER_LIMIT = 10_000  # the most copies order_limit may allow

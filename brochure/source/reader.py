@@ -30,6 +30,7 @@ def read_publication(path: Path | str, root: Path | None = None) -> Publication:
     metadata = _metadata(data, path, config, key_lines)
     body_html, found = markup.render(body, metadata.lang, path, body_line, metadata.title)
     images = _images(found.images, path, body, body_line, found.layout_seconds)
+    metadata = dataclasses.replace(metadata, cover_image=_cover_image(data, path, key_lines))
     heading_lines = _heading_lines([title for _, title, _ in found.headings], body, body_line)
     print_spec = config.print_spec
     if "trim" in data:
@@ -231,6 +232,22 @@ def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_lin
         raise ResourceError(f"image '{src}' not found", where)
     elements = check_image(resolved, src, where)
     return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative), elements
+
+
+def _cover_image(data: dict, path: Path, key_lines: dict[str, int]) -> Image | None:
+    """Front matter cover_image: a safe image of the publication's folder, with its alt text; None when not given."""
+    if not data.get("cover_image"):
+        return None
+    src, line = str(data["cover_image"]), key_lines.get("cover_image", 1)
+    where = Location(path, line)
+    resolved = resolve_local(src, path.parent, where, what="cover image")
+    if not resolved.is_file():
+        raise ResourceError(f"cover image '{src}' not found", where)
+    check_image(resolved, src, where)
+    alt = " ".join(str(data.get("cover_image_alt", "")).split())
+    if not alt:
+        raise SourceError(f"cover_image '{src}' has no alt text (add cover_image_alt: what it shows)", where)
+    return Image(src=src, path=resolved, alt=alt, line=line)
 
 
 def _ref_line(src: str, body: str, use: int = 1) -> int:
