@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, when they are missing (as root, through apt-get).
 set -euo pipefail
-packages=(default-jre-headless chromium poppler-utils mupdf-tools pandoc libjaxb-java nodejs npm ghostscript postgresql)
+packages=(default-jre-headless chromium poppler-utils mupdf-tools pandoc libjaxb-java nodejs npm ghostscript postgresql calibre)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -237,6 +237,37 @@ def test_mupdf_shows_the_epub_at_phone_width_whole_and_in_the_brand_colour(pml_b
     assert not texts & {"Landmarks", "Pages", "Start of content"}
 
 
+@pytest.mark.parametrize("source", [PML, CORPUS / "md-lists" / "md-lists.md", CORPUS / "md-tables" / "md-tables.md",
+                                    CORPUS / "poison-control-es" / "poison-control-es.md"], ids=lambda path: path.stem)
+def test_calibre_converts_the_epub_and_the_kindle_epub_to_azw3_with_no_css_warning(source, tmp_path):
+    """calibre (Debian's calibre: a missing ebook-convert fails, never skips) flattens the CSS for AZW3 and names each
+    rule or property it drops; before the tokens were resolved it printed 169 such lines for PML."""
+    result = run_cli("build", source, "-o", tmp_path, "--format", "epub,kindle")
+    assert result.code == 0, result.err
+    for book in (f"{source.stem}.epub", f"{source.stem}.kindle.epub"):
+        done = subprocess.run(["ebook-convert", str(tmp_path / book), str(tmp_path / f"{book}.azw3")], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        log = done.stdout + done.stderr
+        assert "Flattening CSS" in log  # the step that reports what it drops ran
+        dropped = [line for line in log.splitlines() if re.search(r"(?i)css|invalid selector|unknown property|ignoring", line)
+                   and "Flattening CSS" not in line]
+        assert dropped == [], book
+        assert (tmp_path / f"{book}.azw3").stat().st_size > 10_000
+
+
+def test_the_readmes_mupdf_picture_is_a_render_of_the_current_epub(pml_build, golden):
+    """docs/epub-mupdf.png is what scripts/previews.py makes from today's EPUB in MuPDF (`pytest --update-golden`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("previews", ROOT / "scripts" / "previews.py")
+    previews = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(previews)
+    assert previews.PHONE == PHONE
+    for name, png in previews.mupdf_preview(pml_build / "pml.epub").items():
+        golden.check_png(ROOT / "docs" / name, png)
+
+
 def test_the_contact_box_is_sized_relative_to_the_readers_text(pml_build):
     # it was 10pt whatever the reader's text size; 10pt of an 11pt body is 0.9091em
     css = zipfile.ZipFile(pml_build / "pml.epub").read("EPUB/styles/book.css").decode()
