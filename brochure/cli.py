@@ -221,6 +221,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.check:
             print("error: --check builds one publication (a .md file), not a folder", file=sys.stderr)
             return 2
+        if args.quantity:  # never silently ignored: each title's copies differ (brochure orders export sets them)
+            print("error: --quantity sets one publication's job ticket; for a folder, set print.quantity in brochure.yaml "
+                  "(or take the copies ordered with `brochure orders export`)", file=sys.stderr)
+            return 2
         return _build_folder(args)
     if args.command == "build":
         if args.check:

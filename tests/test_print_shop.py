@@ -299,3 +299,11 @@ def test_reversed_text_on_the_brand_band_is_at_least_12_pt(shop_build):
                     white_sizes.append(size)
             assert white_sizes, f"page {number + 1} has no reversed text"
             assert min(white_sizes) >= 12 - 0.01, f"page {number + 1}: reversed text at {min(white_sizes):.1f} pt"
+
+
+def test_quantity_for_a_folder_is_refused_not_ignored(tmp_path):
+    """A folder build used to accept --quantity and write every ticket without it."""
+    result = run_cli("build", PML.parent.parent, "-o", tmp_path / "dist", "--quantity", "300")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "--quantity sets one publication's job ticket" in result.err and "print.quantity" in result.err
+    assert not (tmp_path / "dist").exists()
