@@ -652,9 +652,10 @@ def _remove(element: Any) -> None:
 
 def list_bodies_hold_their_content(pdf: bytes) -> bytes:
     """WeasyPrint 70.0 tags an absolutely positioned box inside a list item (the large-print edition's print page
-    numbers) as a child of the LI beside its Lbl and LBody; PDF/UA-1 (7.2-20) lets an LI hold only those two. Such a
-    child moves to the front of the item's LBody, which holds the rest of the item's text. Retire when WeasyPrint puts
-    positioned boxes inside LBody."""
+    numbers) as a child of the LI beside its Lbl and LBody, and the paragraphs of a loose list item (`<li><p>`,
+    a Markdown list with blank lines between its items) as P children of the LI with no LBody at all; PDF/UA-1
+    (7.2-20) lets an LI hold only Lbl and LBody. Such children move to the front of the item's LBody, made for them
+    when the item has none. Retire when WeasyPrint tags both inside LBody."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
         moved = 0
         for item in list(pdftags.descendants(document.Root.StructTreeRoot)):
@@ -663,8 +664,12 @@ def list_bodies_hold_their_content(pdf: bytes) -> bytes:
             kids = pdftags.struct_kids(item)
             body = next((kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/LBody"), None)
             strays = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") not in ("/Lbl", "/LBody", None)]
-            if body is None or not strays:
+            if not strays:
                 continue
+            if body is None:
+                body = document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody, P=item,
+                                                                 K=pikepdf.Array()))
+                kids = [*kids, body]
             for stray in strays:
                 stray.P = body
             body.K = pikepdf.Array([*strays, *pdftags.struct_kids(body)])

@@ -56,6 +56,14 @@ def test_headings_get_stable_readable_ids_and_become_sections(tmp_path):
     assert [(s.id, s.level) for s in pub.sections] == [("what-is-pml", 2), ("que-es-la-lmp", 2), ("who-gets-it", 3)]
 
 
+def test_a_heading_that_skips_a_level_is_set_below_the_one_before_it_with_a_warning(tmp_path, caplog):
+    pub, root = body(tmp_path, "## Washing\n\nText.\n\n#### Under the nails\n\nMore.\n\n## Drying\n\n###### Towels\n\nLast.")
+    assert [h.tag for h in root.xpath("//h2|//h3|//h4|//h5|//h6")] == ["h2", "h3", "h2", "h3"]
+    assert [s.level for s in pub.sections] == [2, 3, 2, 3]
+    skipped = [r.getMessage() for r in caplog.records if "skips a level" in r.getMessage()]
+    assert len(skipped) == 2 and skipped[0].startswith("doc.md:10: heading 'Under the nails' skips a level")
+
+
 @pytest.mark.parametrize("indent", [2, 3, 4])
 def test_nested_lists_indented_as_in_other_editors(tmp_path, indent):
     pad = " " * indent

@@ -128,7 +128,7 @@ def write_large_print_pdf(pub: Publication, print_page_starts: tuple[str | None,
     from brochure.render.printpages import mark_print_pages  # lxml.html: only this edition needs it here
 
     html = mark_print_pages(render_html(pub, "large"), print_page_starts, pub.strings["print_page"])
-    return upstream.list_bodies_hold_their_content(_accessible_pdf(pub, html, LARGE_PRINT_STYLES, "large-print"))
+    return _accessible_pdf(pub, html, LARGE_PRINT_STYLES, "large-print")
 
 
 def _accessible_pdf(pub: Publication, html: str, styles: tuple[str, ...], edition: str) -> bytes:
@@ -146,6 +146,7 @@ def _accessible_pdf(pub: Publication, html: str, styles: tuple[str, ...], editio
     finally:
         logging.getLogger("weasyprint").removeFilter(quiet)
     pdf = upstream.fix_structure(pdf, upstream.layout_facts(document, pub.metadata.lang))
+    pdf = upstream.list_bodies_hold_their_content(pdf)  # loose list items, positioned boxes in an item (upstream section 4)
     pdf, hyphenated = upstream.join_hyphenated(pdf)  # words broken at line ends read whole (upstream section 6)
     log.debug("%d words hyphenated at a line end given their whole text", hyphenated)
     return pdf

@@ -75,6 +75,7 @@ class Found:
     dead_anchors: list[str] = field(default_factory=list)  # in-page link targets that no element has
     relative_links: list[str] = field(default_factory=list)  # links to a relative path: nothing a reader can follow
     duplicate_ids: list[str] = field(default_factory=list)  # ids typed twice, or taken by the templates
+    skipped_headings: list[str] = field(default_factory=list)  # headings set one level up: they skipped a level
     html_depth: int = 0
     layout_seconds: float = 0.0  # the estimated layout time of the text (limits.check_layout), drawings aside
     warnings: list[Finding] = field(default_factory=list)  # for the reader to log once the whole source has passed
@@ -123,6 +124,11 @@ def render(body: str, lang: str, path: Path, first_line: int, title: str = "") -
     for target in list(dict.fromkeys(found.dead_anchors))[:MAX_REMOVAL_WARNINGS]:
         line = next((n for n, text in enumerate(body.split("\n")) if f"#{target}" in text), 0)
         found.warnings.append(_warning(f"link to '#{target}' points to no heading or anchor in this publication", Location(path, first_line + line)))
+    for heading in found.skipped_headings[:MAX_REMOVAL_WARNINGS]:
+        words = heading.split()[:3]
+        line = next((n for n, text in enumerate(lines) if text.lstrip().startswith("#") and all(w in text for w in words)), 0)
+        found.warnings.append(_warning(f"heading '{heading}' skips a level after the heading before it: it is set one level "
+                                       "below that one (levels in order, for screen readers and PDF/UA)", Location(path, first_line + line)))
     if len(found.removed_html) > len(shown):
         found.warnings.append(_warning(f"removed {len(found.removed_html) - len(shown)} more pieces of unsafe HTML", Location(path)))
     return html, found
@@ -411,13 +417,21 @@ class _Walk(Treeprocessor):
                 root.text = (root.text or "") + tail
 
     def _relevel(self, root: etree.Element) -> None:
-        """Move every heading by the same step so the top level written is h2, the section level (h6 at most)."""
+        """Move every heading by the same step so the top level written is h2, the section level (h6 at most); then
+        a heading that skips a level (`####` straight after `##`) is set one level below the heading before it:
+        PDF/UA-1 (7.4.2) and screen readers' heading navigation need the levels in order."""
         levels = [int(element.tag[1]) for element in root.iter() if element.tag in HEADINGS]
         shift = 2 - min(levels) if levels else 0
-        if shift:
-            for element in root.iter():
-                if element.tag in HEADINGS:
-                    element.tag = f"h{min(6, max(2, int(element.tag[1]) + shift))}"
+        previous = 2  # the contents' heading (h2, after the cover's h1 title): a first heading may be an h3
+        for element in root.iter():
+            if element.tag not in HEADINGS:
+                continue
+            level = min(6, max(2, int(element.tag[1]) + shift))
+            if level > previous + 1:
+                self.found.skipped_headings.append(self.plain_text(element))
+                level = previous + 1
+            element.tag = f"h{level}"
+            previous = level
 
 
 def _unwrap(parent: etree.Element, child: etree.Element) -> None:
