@@ -106,7 +106,7 @@ def _print_edition(pub: Publication) -> tuple[dict[str, bytes], tuple[str | None
     """The print PDF, its booklet and ticket, and where each of its pages starts (for the EPUB's page list)."""
     from brochure.editions.pdf import write_print_pdf
 
-    print_pdf, starts = write_print_pdf(pub, _fit_entry(pub))
+    print_pdf, starts = write_print_pdf(pub, _fit_entry(pub), _last_fit_entry(pub))
     return print_files(pub, print_pdf), starts
 
 
@@ -203,7 +203,7 @@ def print_page_starts(pub: Publication) -> tuple[str | None, ...]:
     def lay_out() -> bytes:
         from brochure.editions.pdf import layout_print
 
-        return json.dumps(layout_print(pub, _fit_entry(pub))[1]).encode()
+        return json.dumps(layout_print(pub, _fit_entry(pub), _last_fit_entry(pub))[1]).encode()
 
     return tuple(json.loads(cache.remembered(_page_starts_entry(pub), lay_out)))
 
@@ -215,6 +215,11 @@ def _page_starts_entry(pub: Publication) -> Path:
 def _fit_entry(pub: Publication) -> Path:
     """Where the print edition's copyfitting keeps what it chose for these exact layout inputs."""
     return cache.entry("layouts", "fit\n" + _layout_key(pub, "print"), ".json")
+
+
+def _last_fit_entry(pub: Publication) -> Path:
+    """Where the print edition's last fit is kept for this publication whatever its text (copyfitting's first guess)."""
+    return cache.entry("layouts", f"last fit\n{pub.source}", ".json")
 
 
 def _needs_page_starts(formats: tuple[str, ...]) -> bool:

@@ -82,3 +82,18 @@ def test_the_extra_pages_speak_the_publications_language():
 
 def test_the_download_edition_is_never_padded():
     assert "extra-page" not in render_html(read_publication(PML), "download")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("guess", "layouts"), [(2, 1), (1, 2), (0, 2), (3, 2)])
+def test_the_last_fit_is_the_first_guess_and_a_guess_never_changes_the_result(tmp_path, guess, layouts):
+    """After an edit that keeps PML at 6 pages of its own, the last fit's 2 extra pages are right the first time:
+    one layout. A wrong guess costs the second layout and gives the same pages."""
+    pub = read_publication(PML)
+    lay_out, laid_out = _recording(pub)
+    last = tmp_path / "last.json"
+    last.write_text(f'{{"step": "", "extra_pages": {guess}}}')
+    document, chosen = copyfit.fit(lay_out, tmp_path / "fit.json", last)
+    assert chosen == copyfit.Fit("", 2) and len(laid_out) == layouts
+    assert pdf.page_starts(document) == pdf.page_starts(_recording(pub)[0](copyfit.Fit("", 2)))
+    assert last.read_text() == '{"step": "", "extra_pages": 2}'

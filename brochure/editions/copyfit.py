@@ -4,7 +4,9 @@ The design is laid out first. When its page count is not a multiple of 4, one bo
 `fit-*` classes: body size and leading around the design's, never below 9 pt) is tried if its scale predicts a
 body that lands on a multiple of 4 with the last page well filled; when none does, or the step misses, the design
 gets designed extra pages (notes pages, the order page: templates/_extra_pages.html) up to the signature. What
-was chosen is remembered for the exact same layout inputs, so a rebuild lays the edition out once.
+was chosen is remembered for the exact same layout inputs, so a rebuild lays the edition out once, and for the
+publication whatever its text, as the first layout's guess of extra pages: after an edit that keeps the page count,
+once too.
 """
 from __future__ import annotations
 
@@ -43,33 +45,45 @@ class Fit:
     extra_pages: int = 0
 
 
-def fit(lay_out: Callable[[Fit], weasyprint.Document], remembered: Path | None = None) -> tuple[weasyprint.Document, Fit]:
-    """The print edition laid out to a multiple of 4 pages, and the fit chosen (remembered at that cache path)."""
-    if remembered is not None and remembered.is_file():
-        try:
-            known = Fit(**json.loads(remembered.read_bytes()))
-        except (ValueError, TypeError):
-            known = None
-        if known is not None:
-            return lay_out(known), known
-    document, chosen = _choose(lay_out)
-    if remembered is not None:
-        cache.store(remembered, json.dumps(asdict(chosen)).encode())
+def fit(lay_out: Callable[[Fit], weasyprint.Document], remembered: Path | None = None,
+        last: Path | None = None) -> tuple[weasyprint.Document, Fit]:
+    """The print edition laid out to a multiple of 4 pages, and the fit chosen: remembered at `remembered` for these
+    exact inputs; `last` keeps the publication's last fit, whatever its text, as the first guess of the next."""
+    known = _read(remembered)
+    if known is not None:
+        return lay_out(known), known
+    guess = _read(last)
+    document, chosen = _choose(lay_out, guess.extra_pages if guess is not None and not guess.step else 0)
+    for path in (remembered, last):
+        if path is not None:
+            cache.store(path, json.dumps(asdict(chosen)).encode())
     return document, chosen
 
 
-def _choose(lay_out: Callable[[Fit], weasyprint.Document]) -> tuple[weasyprint.Document, Fit]:
-    design = lay_out(Fit())
-    pages = len(design.pages)
+def _read(path: Path | None) -> Fit | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return Fit(**json.loads(path.read_bytes()))
+    except (ValueError, TypeError):
+        return None
+
+
+def _choose(lay_out: Callable[[Fit], weasyprint.Document], guess: int = 0) -> tuple[weasyprint.Document, Fit]:
+    """The design is laid out first, with `guess` extra pages: they follow the body on pages of their own, so the
+    body's pages are the design's whatever the guess, and what is chosen depends on the text alone; a right guess
+    (a text edit that kept the page count) saves the second layout."""
+    first = lay_out(Fit(extra_pages=guess))
+    pages = len(first.pages) - guess  # the design's own
     if pages % SIGNATURE == 0:
-        return design, Fit()
-    step = predicted_step(body_pages(design))
+        return (first, Fit()) if guess == 0 else (lay_out(Fit()), Fit())
+    step = predicted_step(pages - 3 + last_body_page_fill(first))
     if step is not None:
         stepped = lay_out(Fit(step.name))
         if len(stepped.pages) % SIGNATURE == 0 and last_body_page_fill(stepped) >= WELL_FILLED:
             return stepped, Fit(step.name)
     extra = -pages % SIGNATURE
-    return lay_out(Fit(extra_pages=extra)), Fit(extra_pages=extra)
+    return (first, Fit(extra_pages=extra)) if guess == extra else (lay_out(Fit(extra_pages=extra)), Fit(extra_pages=extra))
 
 
 def predicted_step(body: float) -> Step | None:

@@ -158,15 +158,16 @@ def write_cover_pdf(pub: Publication) -> bytes:
     return _document(render_cover_page(pub), pub, DOWNLOAD_STYLES).write_pdf(pdf_identifier=pdf_identifier(pub, "cover"))
 
 
-def layout_print(pub: Publication, remembered: Path | None = None) -> tuple[weasyprint.Document, tuple[str | None, ...]]:
+def layout_print(pub: Publication, remembered: Path | None = None,
+                 last: Path | None = None) -> tuple[weasyprint.Document, tuple[str | None, ...]]:
     """Lay out the print edition, copyfitted to a multiple of 4 pages (editions/copyfit.py; the fit chosen is kept
-    at `remembered`, a cache path); return it with each page's first anchor."""
+    at `remembered`, a cache path, and as the publication's last at `last`); return it with each page's first anchor."""
     from brochure.editions import copyfit
 
     def lay_out(chosen: copyfit.Fit) -> weasyprint.Document:
         return _document(render_html(pub, "print", chosen.extra_pages, chosen.step), pub, PRINT_STYLES)
 
-    document, chosen = copyfit.fit(lay_out, remembered)
+    document, chosen = copyfit.fit(lay_out, remembered, last)
     log.debug("print edition: %d pages, type step %r, %d extra pages", len(document.pages), chosen.step or "design",
               chosen.extra_pages)
     _warn_low_resolution(document, pub)
@@ -247,11 +248,12 @@ def _page_texts(box, ids: tuple[str, ...], headers: set[int], shown: set[int]): 
         yield from _page_texts(child, ids, headers, shown)
 
 
-def write_print_pdf(pub: Publication, remembered: Path | None = None) -> tuple[bytes, tuple[str | None, ...]]:
+def write_print_pdf(pub: Publication, remembered: Path | None = None,
+                    last: Path | None = None) -> tuple[bytes, tuple[str | None, ...]]:
     """The print edition as bytes (PDF/X, trim, bleed, marks, CMYK), and where each of its pages begins."""
     from brochure.editions.press import finish_print_pdf, job_slug
 
-    document, starts = layout_print(pub, remembered)
+    document, starts = layout_print(pub, remembered, last)
     pdfx = pub.print_spec.pdfx
     pdf = document.write_pdf(pdf_variant=pdfx, pdf_identifier=True, finisher=upstream.pdfx_finisher(f"brochure:{pub.metadata.id}"))
     marks = bool(PROFILES[pub.print_spec.profile])
