@@ -19,20 +19,20 @@ def is_web_address(value: str) -> bool:
     return bool(WEB_ADDRESS.fullmatch(value))
 
 
-def resolve_local(ref: str, folder: Path, where: Location, what: str = "file") -> Path:
-    """Resolve a relative reference inside `folder`; refuse URLs, absolute paths and escapes."""
+def resolve_local(ref: str, folder: Path, where: Location, what: str = "file", place: str = "the publication's folder") -> Path:
+    """Resolve a relative reference inside `folder` (named `place` in the errors); refuse URLs, absolute paths and escapes."""
     if SCHEME.match(ref) or ref.startswith("//"):
-        raise ResourceError(f"{what} '{ref}' is not a file in the publication's folder (no URLs)", where)
+        raise ResourceError(f"{what} '{ref}' is not a file in {place} (no URLs)", where)
     relative = unquote(urlsplit(ref).path)
     if relative.startswith("/") or not relative:
-        raise ResourceError(f"{what} '{ref}' must be a relative path inside the publication's folder", where)
+        raise ResourceError(f"{what} '{ref}' must be a relative path inside {place}", where)
     target = (folder / relative).resolve()
     if not is_inside(target, (folder.resolve(),)):
-        raise ResourceError(f"{what} '{ref}' leads outside the publication's folder", where)
+        raise ResourceError(f"{what} '{ref}' leads outside {place}", where)
     parts = urlsplit(ref)
     if ".." in Path(relative).parts or parts.query or parts.fragment or "\\" in ref:
         # The EPUB stores the file under this very name: it must be a plain path, the same on every reader.
-        raise ResourceError(f"{what} '{ref}' must be a plain path inside the publication's folder (no '..', '?', '#' or '\\')", where)
+        raise ResourceError(f"{what} '{ref}' must be a plain path inside {place} (no '..', '?', '#' or '\\')", where)
     return target
 
 

@@ -173,6 +173,7 @@ def test_the_agencys_logo_and_the_cover_image_stand_on_the_covers_with_their_alt
     ("logo.svg", "missing.png", "lyme.md:5: cover image 'missing.png' not found"),
     ("logo.svg", "../logo.svg", "lyme.md:5: cover image '../logo.svg' leads outside the publication's folder"),
     ("nowhere.svg", "meadow.png", "brochure.yaml:5: logo 'nowhere.svg' not found"),
+    ("../logo.svg", "meadow.png", "brochure.yaml:5: logo '../logo.svg' leads outside the folder of brochure.yaml"),
 ])
 def test_a_missing_or_outside_cover_picture_is_one_line_naming_file_and_line(tmp_path, logo, image, expected):
     source = _branded(tmp_path, logo, image)

@@ -338,7 +338,7 @@ def _logo(brand: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) 
     if not brand.get("logo"):
         return None
     where = Location(path, lines.get(("brand", "logo"), 1))
-    logo = resolve_local(str(brand["logo"]), path.parent, where, what="logo")
+    logo = resolve_local(str(brand["logo"]), path.parent, where, what="logo", place=f"the folder of {CONFIG_NAME}")
     if not logo.is_file():
         raise ResourceError(f"logo '{brand['logo']}' not found", where)
     check_image(logo, str(brand["logo"]), where)
