@@ -308,7 +308,8 @@ def _passages(box: Any, lang: str, found: list[tuple[str, str]]) -> None:
 
 def fix_structure(pdf: bytes, layout: Layout) -> bytes:
     """The PDF with decorative figures as artifacts, /Lang on passages in another language, running heads and
-    footers as pagination artifacts and each link wrapped over lines one Link element."""
+    footers as pagination artifacts, each link wrapped over lines one Link element, and list items holding only
+    Lbl and LBody."""
     texts = pdftags.marked_text(io.BytesIO(pdf)) if layout.passages else {}  # slow (pypdf decodes every page): only when needed
     with pikepdf.open(io.BytesIO(pdf)) as document:
         tree = _Tree(document, texts)
@@ -320,6 +321,7 @@ def fix_structure(pdf: bytes, layout: Layout) -> bytes:
         tree.join_annotations()
         tree.tag_contents()
         tree.sections()
+        tree.list_bodies()
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()
@@ -488,6 +490,31 @@ class _Tree:
 
     # ------------------------------------------------------------ sections
 
+    def list_bodies(self) -> int:
+        """WeasyPrint 70.0 tags an absolutely positioned box inside a list item (the large-print edition's print page
+        numbers) as a child of the LI beside its Lbl and LBody, and the paragraphs of a loose list item (`<li><p>`,
+        a Markdown list with blank lines between its items) as P children of the LI with no LBody at all; PDF/UA-1
+        (7.2-20) lets an LI hold only Lbl and LBody. Such children move to the front of the item's LBody, made for
+        them when the item has none; returns how many moved. Retire when WeasyPrint tags both inside LBody."""
+        moved = 0
+        for item in self.of_kind("/LI"):
+            kids = pdftags.struct_kids(item)
+            body = next((kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/LBody"), None)
+            strays = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") not in ("/Lbl", "/LBody", None)]
+            if not strays:
+                continue
+            if body is None:
+                body = self.document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody, P=item,
+                                                                      K=pikepdf.Array()))
+                kids = [*kids, body]
+            for stray in strays:
+                stray.P = body
+            body.K = pikepdf.Array([*strays, *pdftags.struct_kids(body)])
+            gone = {stray.objgen for stray in strays}
+            item.K = pikepdf.Array([kid for kid in kids if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen in gone)])
+            moved += len(strays)
+        return moved
+
     def sections(self) -> int:
         """A Sect per section instead of a Part per page: WeasyPrint 70.0 tags the <main> box of each page as a Part
         of its own. The children of a run of Parts, in order, go into Sect elements, a new one at each H2 (what comes
@@ -647,40 +674,6 @@ def _remove(element: Any) -> None:
     parent.K = pikepdf.Array(kids)
     if not kids and parent.get("/S") not in (None, "/Document"):
         _remove(parent)
-
-
-
-def list_bodies_hold_their_content(pdf: bytes) -> bytes:
-    """WeasyPrint 70.0 tags an absolutely positioned box inside a list item (the large-print edition's print page
-    numbers) as a child of the LI beside its Lbl and LBody, and the paragraphs of a loose list item (`<li><p>`,
-    a Markdown list with blank lines between its items) as P children of the LI with no LBody at all; PDF/UA-1
-    (7.2-20) lets an LI hold only Lbl and LBody. Such children move to the front of the item's LBody, made for them
-    when the item has none. Retire when WeasyPrint tags both inside LBody."""
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        moved = 0
-        for item in list(pdftags.descendants(document.Root.StructTreeRoot)):
-            if item.get("/S") != "/LI":
-                continue
-            kids = pdftags.struct_kids(item)
-            body = next((kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/LBody"), None)
-            strays = [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") not in ("/Lbl", "/LBody", None)]
-            if not strays:
-                continue
-            if body is None:
-                body = document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.LBody, P=item,
-                                                                 K=pikepdf.Array()))
-                kids = [*kids, body]
-            for stray in strays:
-                stray.P = body
-            body.K = pikepdf.Array([*strays, *pdftags.struct_kids(body)])
-            gone = {stray.objgen for stray in strays}
-            item.K = pikepdf.Array([kid for kid in kids if not (isinstance(kid, pikepdf.Dictionary) and kid.objgen in gone)])
-            moved += len(strays)
-        if not moved:
-            return pdf
-        out = io.BytesIO()
-        document.save(out, deterministic_id=True)
-        return out.getvalue()
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5. Folder-independent URLs

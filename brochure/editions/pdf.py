@@ -146,7 +146,6 @@ def _accessible_pdf(pub: Publication, html: str, styles: tuple[str, ...], editio
     finally:
         logging.getLogger("weasyprint").removeFilter(quiet)
     pdf = upstream.fix_structure(pdf, upstream.layout_facts(document, pub.metadata.lang))
-    pdf = upstream.list_bodies_hold_their_content(pdf)  # loose list items, positioned boxes in an item (upstream section 4)
     pdf, hyphenated = upstream.join_hyphenated(pdf)  # words broken at line ends read whole (upstream section 6)
     log.debug("%d words hyphenated at a line end given their whole text", hyphenated)
     return pdf
