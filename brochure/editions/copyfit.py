@@ -77,7 +77,7 @@ def _choose(lay_out: Callable[[Fit], weasyprint.Document], guess: int = 0) -> tu
     pages = len(first.pages) - guess  # the design's own
     if pages % SIGNATURE == 0:
         return (first, Fit()) if guess == 0 else (lay_out(Fit()), Fit())
-    step = predicted_step(pages - 3 + last_body_page_fill(first))
+    step = predicted_step(body_pages(first, guess))
     if step is not None:
         stepped = lay_out(Fit(step.name))
         if len(stepped.pages) % SIGNATURE == 0 and last_body_page_fill(stepped) >= WELL_FILLED:
@@ -98,9 +98,10 @@ def predicted_step(body: float) -> Step | None:
     return None
 
 
-def body_pages(document: weasyprint.Document) -> float:
-    """How many pages the contents and body fill (the covers left out): whole pages, and the last one's fill."""
-    return len(document.pages) - 3 + last_body_page_fill(document)
+def body_pages(document: weasyprint.Document, extra_pages: int = 0) -> float:
+    """How many pages the contents and body fill (the covers and the extra pages left out): whole pages, and the
+    last one's fill."""
+    return len(document.pages) - extra_pages - 3 + last_body_page_fill(document)
 
 
 def last_body_page_fill(document: weasyprint.Document) -> float:
