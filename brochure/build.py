@@ -57,17 +57,19 @@ def build(source: Path, outdir: Path | None = None, formats: tuple[str, ...] = (
         print_outputs, starts = print_edition()
         files.update(print_outputs)
     large_print = _start_large_print(pub, formats, starts)
+    cover_picture = None
     if "epub" in formats or set(E_READER_FORMATS) & set(formats):
         from brochure.editions.epub import write_epub
 
-        book = write_epub(pub, cover_png(pub, download_pdf), starts or print_page_starts(pub))
+        cover_picture = cover_png(pub, download_pdf)
+        book = write_epub(pub, cover_picture, starts or print_page_starts(pub))
         files.update({f"{pub.stem}.epub": book} if "epub" in formats else {})
         files.update(e_reader_files(pub, book, formats))
     if large_print is not None:
         files[f"{pub.stem}-large-print.pdf"] = large_print()
     listing = {}
     if dist is not None:
-        files["cover.png"] = cover_png(pub, download_pdf)
+        files["cover.png"] = cover_picture or cover_png(pub, download_pdf)
         files["cover-thumb.png"] = cover_thumbnail(pub, files["cover.png"])
         listing = _listing_record(pub, outdir, files)
     paths = tuple(write_outputs(outdir, files, root=dist))
