@@ -51,6 +51,15 @@ def allowed_file(url: str, folder: Path) -> Path | None:
     return target if is_inside(target, roots) and target.is_file() else None
 
 
+def local_image(ref: str, folder: Path, where: Location, what: str = "image", place: str = "the publication's folder") -> tuple[Path, int]:
+    """An image file a reference names inside `folder` (resolve_local), that exists and passes check_image; with the
+    number of elements it has (an SVG's; 0 for other images)."""
+    resolved = resolve_local(ref, folder, where, what=what, place=place)
+    if not resolved.is_file():
+        raise ResourceError(f"{what} '{ref}' not found", where)
+    return resolved, check_image(resolved, ref, where)
+
+
 IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP", ".svg": "SVG"}
 MAX_IMAGE_PIXELS = 50_000_000  # 50 megapixels: a full print page at 600 ppi is 34; a decompression bomb is far more
 MAX_IMAGE_BYTES = 50_000_000

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 
 from brochure.assets import STRINGS
-from brochure.errors import Location, ResourceError, SourceError, warn
+from brochure.errors import Location, SourceError, warn
 from brochure.model import Brand, PrintSpec, Publisher
-from brochure.sandbox import check_image, is_web_address, resolve_local
+from brochure.sandbox import is_web_address, local_image
 from brochure.source.frontmatter import NoAliasLoader, yaml_problem
 
 log = logging.getLogger(__name__)
@@ -338,10 +338,7 @@ def _logo(brand: dict[str, Any], lines: dict[tuple[str, ...], int], path: Path) 
     if not brand.get("logo"):
         return None
     where = Location(path, lines.get(("brand", "logo"), 1))
-    logo = resolve_local(str(brand["logo"]), path.parent, where, what="logo", place=f"the folder of {CONFIG_NAME}")
-    if not logo.is_file():
-        raise ResourceError(f"logo '{brand['logo']}' not found", where)
-    check_image(logo, str(brand["logo"]), where)
+    logo, _ = local_image(str(brand["logo"]), path.parent, where, what="logo", place=f"the folder of {CONFIG_NAME}")
     if not str(brand.get("logo_alt", "")).strip():
         raise SourceError("brand.logo needs brand.logo_alt: what the logo shows, for readers who cannot see it", where)
     return logo

@@ -9,9 +9,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from brochure.errors import BrochureError, Location, ResourceError, SourceError, warn
+from brochure.errors import BrochureError, Location, SourceError, warn
 from brochure.model import Image, Metadata, Publication, Publisher, Section, Translation
-from brochure.sandbox import check_image, is_web_address, resolve_local
+from brochure.sandbox import is_web_address, local_image
 from brochure.source import frontmatter, glyphs, limits, markup
 from brochure.source.config import check_print_spec, config_for, neutral_publisher, strings_for
 from brochure.source.limits import MAX_LINES, MAX_SOURCE_BYTES
@@ -227,10 +227,7 @@ def _image(src: str, alt: str, decorative: bool, path: Path, body: str, body_lin
     number of elements it has (an SVG's; 0 for other images)."""
     line = body_line + _ref_line(src, body)
     where = Location(path, line)
-    resolved = resolve_local(src, path.parent, where, what="image")
-    if not resolved.is_file():
-        raise ResourceError(f"image '{src}' not found", where)
-    elements = check_image(resolved, src, where)
+    resolved, elements = local_image(src, path.parent, where)
     return Image(src=src, path=resolved, alt=alt, line=line, decorative=decorative), elements
 
 
@@ -240,10 +237,7 @@ def _cover_image(data: dict, path: Path, key_lines: dict[str, int]) -> Image | N
         return None
     src, line = str(data["cover_image"]), key_lines.get("cover_image", 1)
     where = Location(path, line)
-    resolved = resolve_local(src, path.parent, where, what="cover image")
-    if not resolved.is_file():
-        raise ResourceError(f"cover image '{src}' not found", where)
-    check_image(resolved, src, where)
+    resolved, _ = local_image(src, path.parent, where, what="cover image")
     alt = " ".join(str(data.get("cover_image_alt", "")).split())
     if not alt:
         raise SourceError(f"cover_image '{src}' has no alt text (add cover_image_alt: what it shows)", where)
