@@ -90,6 +90,12 @@ def _text_words(pages: list[str]) -> set[str]:
     return words
 
 
+def text_inside_trim(page: pdfium.PdfPage) -> str:
+    """A pdfium page's text within its TrimBox (the slug line outside it names every page)."""
+    x0, y0, x1, y1 = page.get_trimbox()
+    return page.get_textpage().get_text_bounded(x0, y0, x1, y1).strip()
+
+
 def _pdf_page_texts(pdf: bytes) -> list[str]:
     document = pdfium.PdfDocument(pdf)
     try:

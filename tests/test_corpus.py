@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 import pypdfium2
 import pytest
-from readback import _pdf_page_texts, embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, unrepeated_headers
+from readback import _pdf_page_texts, embedded_fonts, glyphs_outside, glyphs_under_footer, missing_words, split_rows, text_inside_trim, unrepeated_headers
 
 from brochure.assets import FONTS
 from brochure.checks import validate
@@ -155,7 +155,7 @@ def test_epubcheck_finds_nothing_in_any_epub(epubcheck_findings):
 @pytest.mark.java
 def test_every_download_and_large_print_pdf_passes_verapdf_pdf_ua_1(corpus):
     """One veraPDF JVM over all 52 screen PDFs. Before: 4 download PDFs failed, loose list items (WeasyPrint tagged
-    their paragraphs as P children of the LI, upstream.list_bodies_hold_their_content) and a skipped heading level
+    their paragraphs as P children of the LI, upstream's _Tree.list_bodies) and a skipped heading level
     (md-headings' `####` after `##`: now set one level below, with a warning)."""
     paths = [_outputs(corpus, source) / name for source in SOURCES for name in (f"{source.stem}.pdf", f"{source.stem}-large-print.pdf")]
     failing = {path.name: [f.message[:200] for f in findings] for path, findings in zip(paths, validate.pdf_ua_many(paths), strict=True) if findings}
@@ -166,14 +166,8 @@ def test_print_editions_pass_their_preflight_and_fill_their_signatures_without_a
     for source in SOURCES:
         with pikepdf.open(io.BytesIO((_outputs(corpus, source) / f"{source.stem}-print.pdf").read_bytes())) as document:
             assert len(document.pages) % 4 == 0, source.stem
-        texts = [_text_inside_trim(page) for page in pypdfium2.PdfDocument(_outputs(corpus, source) / f"{source.stem}-print.pdf")]
+        texts = [text_inside_trim(page) for page in pypdfium2.PdfDocument(_outputs(corpus, source) / f"{source.stem}-print.pdf")]
         assert [number for number, text in enumerate(texts, start=1) if not text] == [], f"{source.stem}: blank pages"
-
-
-def _text_inside_trim(page) -> str:
-    """A pdfium page's text within its TrimBox (the slug line outside it names every page)."""
-    x0, y0, x1, y1 = page.get_trimbox()
-    return page.get_textpage().get_text_bounded(x0, y0, x1, y1).strip()
 
 
 def write_check_mark_font(path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pypdfium2
 import pytest
+from readback import text_inside_trim
 
 from brochure.build import build
 from brochure.render.templates import no_orphan
@@ -34,8 +35,7 @@ def built(tmp_path_factory):
 
 
 def _lines(page) -> list[str]:
-    x0, y0, x1, y1 = page.get_trimbox()
-    return [line.strip() for line in page.get_textpage().get_text_bounded(x0, y0, x1, y1).splitlines() if line.strip()]
+    return [line.strip() for line in text_inside_trim(page).splitlines() if line.strip()]
 
 
 def _text_top_and_bottom(page) -> tuple[float, float]:

@@ -7,6 +7,7 @@ import json
 import pikepdf
 import pypdfium2
 import pytest
+from readback import text_inside_trim
 
 from conftest import PML, run_cli, run_script
 
@@ -54,19 +55,13 @@ def test_back_cover_is_last_and_no_page_is_blank(print_build):
     """PML's body ends on page 5 of 8: copyfitting cannot land it on 4 or 8 pages with a type step, so pages 6 and
     7 are designed ones, a ruled notes page and the order page on the inside back cover."""
     document = pypdfium2.PdfDocument(print_build / "pml-print.pdf")
-    texts = [_text_inside_trim(page) for page in document]
+    texts = [text_inside_trim(page) for page in document]
     document.close()
     assert "public domain" in texts[-1]
     assert "Progressive Multifocal" in texts[0]
     assert [i for i, text in enumerate(texts) if not text] == []
     assert texts[5] == "Notes"
     assert texts[6].startswith("Order more copies") and "catalog.ninds.nih.gov" in texts[6]
-
-
-def _text_inside_trim(page) -> str:
-    """A pdfium page's text within its TrimBox (the slug line outside it names every page)."""
-    x0, y0, x1, y1 = page.get_trimbox()
-    return page.get_textpage().get_text_bounded(x0, y0, x1, y1).strip()
 
 
 def test_cover_colour_reaches_the_bleed_and_outside_the_marks_is_white(print_build):
